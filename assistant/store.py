@@ -1,0 +1,161 @@
+"""The Chroma index: client (embedded or server), generations of the collection, and the manifest.
+
+Every build writes a *new* collection (a generation) and only then points the manifest at it, in
+one upsert. A crash or Ctrl-C mid-build leaves the manifest on the previous generation, which
+stays complete and usable; the orphan is deleted by the next build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+
+FORMAT_VERSION = 1
+_MANIFEST_ID = "manifest"
+
+
+class IndexStateError(Exception):
+    """The index is missing, unreadable or out of step; the message says what to run."""
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    """What the manifest remembers of one indexed review."""
+
+    content_hash: str
+    chunks: int
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The description of the live index: how it was built and from what."""
+
+    format_version: int
+    embedding_model: str
+    embedding_dim: int
+    chunk_size: int
+    chunk_overlap_sentences: int
+    generation: str
+    built_at: float
+    reviews: dict[str, ReviewEntry] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """Return the manifest as a JSON string."""
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, raw: str) -> Manifest:
+        """Parse a manifest written by `to_json`; raise IndexStateError if it is unreadable."""
+        try:
+            data = json.loads(raw)
+            data["reviews"] = {k: ReviewEntry(**v) for k, v in data.get("reviews", {}).items()}
+            return cls(**data)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise IndexStateError(f"the index manifest is unreadable ({exc}).") from exc
+
+    def settings_mismatch(self, settings: Settings) -> str | None:
+        """Return why `settings` need a full rebuild of this index, or None if they match."""
+        if self.format_version != FORMAT_VERSION:
+            return f"index format v{self.format_version}, this version writes v{FORMAT_VERSION}"
+        if self.embedding_model != settings.embedding_model:
+            return f"embedding model {self.embedding_model!r} -> {settings.embedding_model!r}"
+        if (self.chunk_size, self.chunk_overlap_sentences) != (
+            settings.chunk_size,
+            settings.chunk_overlap_sentences,
+        ):
+            return (
+                f"chunking {self.chunk_size}/{self.chunk_overlap_sentences} -> "
+                f"{settings.chunk_size}/{settings.chunk_overlap_sentences}"
+            )
+        return None
+
+
+def make_client(settings: Settings) -> Any:
+    """Return a Chroma client: `HttpClient` when a server is configured, else a local folder."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        path = Path(settings.index_dir) / "chroma"
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        where = (
+            f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+            if settings.chroma_host
+            else f"the local index in {settings.index_dir}"
+        )
+        raise IndexStateError(
+            f"cannot open {where}: {exc}\n"
+            "If the index is corrupted, rebuild it with `assistant index --rebuild`."
+        ) from exc
+
+
+class Store:
+    """The collections of one index, and the manifest that names the live one."""
+
+    def __init__(self, client: Any, name: str) -> None:
+        self.client = client
+        self.name = name
+        self._manifest_name = f"{name}-manifest"
+
+    def read_manifest(self) -> Manifest | None:
+        """Return the live manifest, or None if no index was ever completed here."""
+        try:
+            pointer = self.client.get_collection(self._manifest_name)
+        except Exception:
+            return None
+        got = pointer.get(ids=[_MANIFEST_ID], include=["documents"])
+        docs = got.get("documents") or []
+        return Manifest.from_json(docs[0]) if docs else None
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        """Point the index at `manifest.generation`, atomically (one upsert of one record)."""
+        pointer = self.client.get_or_create_collection(self._manifest_name)
+        pointer.upsert(ids=[_MANIFEST_ID], documents=[manifest.to_json()], embeddings=[[0.0]])
+
+    def new_generation(self) -> Any:
+        """Create and return an empty collection for the next build."""
+        name = f"{self.name}-g{int(time.time())}-{secrets.token_hex(3)}"
+        return self.client.create_collection(name, metadata={"hnsw:space": "cosine"})
+
+    def collection(self, generation: str) -> Any:
+        """Return the collection of `generation`; raise IndexStateError if it is gone."""
+        try:
+            return self.client.get_collection(generation)
+        except Exception as exc:
+            raise IndexStateError(
+                f"the index names collection {generation!r}, which is missing: "
+                "run `assistant index --rebuild`."
+            ) from exc
+
+    def generations(self) -> list[str]:
+        """Return the names of every generation collection of this index."""
+        prefix = f"{self.name}-g"
+        return [c.name for c in self.client.list_collections() if c.name.startswith(prefix)]
+
+    def drop_generations(self, keep: str | None) -> list[str]:
+        """Delete every generation but `keep` (left-overs of interrupted builds); return them."""
+        dropped = [g for g in self.generations() if g != keep]
+        for name in dropped:
+            self.client.delete_collection(name)
+        return dropped
+
+
+def open_store(settings: Settings) -> Store:
+    """Return the store named by `settings`."""
+    return Store(make_client(settings), settings.collection)
