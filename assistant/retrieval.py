@@ -1,0 +1,167 @@
+"""Retrieval: dense (Chroma) and keyword (BM25) search over the same chunks, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .embedding import Embedder
+
+_TOKEN_RE = re.compile(r"[a-z0-9]+")
+# Words too common in questions and reviews to help keyword search.
+STOPWORDS = frozenset(
+    """a an and are as at be been but by did do does for from had has have he her hers him his how i in
+    into is it its me of on or she so than that the their them then there these they this to was we were
+    what when where which who whom whose why will with would you your about after before did does film
+    documentary review reviews movie""".split()
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage: `review.text[start:end] == text`, with its scores."""
+
+    chunk_id: str
+    review_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+    dense_score: float | None = None
+    keyword_score: float | None = None
+    rerank_score: float | None = None
+
+
+def tokenize(text: str) -> list[str]:
+    """Return lower-cased content words with a light plural strip: 'The Seeds' -> ['seed']."""
+    return [_stem(t) for t in _TOKEN_RE.findall(text.lower()) if t not in STOPWORDS]
+
+
+def _stem(token: str) -> str:
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def hit_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: float = 0.0) -> Hit:
+    """Return a Hit built from a Chroma record (id, document, metadata)."""
+    return Hit(chunk_id, str(meta["review_id"]), int(meta["start"]), int(meta["end"]), text, score)
+
+
+class KeywordIndex:
+    """BM25 over the chunks of the live generation, built once when the retriever loads."""
+
+    def __init__(self, hits: Sequence[Hit]) -> None:
+        from rank_bm25 import BM25Okapi
+
+        self.hits = list(hits)
+        corpus = [tokenize(h.text) or ["<empty>"] for h in self.hits]
+        self._bm25 = BM25Okapi(corpus) if corpus else None
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        """Return up to `k` chunks sharing words with `query`, best first."""
+        terms = tokenize(query)
+        if not self._bm25 or not terms:
+            return []
+        scores = self._bm25.get_scores(terms)
+        order = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
+        return [
+            replace(self.hits[i], score=float(scores[i]), keyword_score=float(scores[i]))
+            for i in order
+            if scores[i] > 0
+        ]
+
+
+class DenseIndex:
+    """Nearest chunks by cosine similarity of our embeddings, from a Chroma collection."""
+
+    def __init__(self, collection: Any, embedder: Embedder) -> None:
+        self.collection = collection
+        self.embedder = embedder
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        """Return the `k` chunks nearest to `query`, best first; score is cosine similarity."""
+        vector = self.embedder.embed_query(query)
+        n = min(k, self.collection.count())
+        if n == 0:
+            return []
+        got = self.collection.query(
+            query_embeddings=[vector], n_results=n, include=["documents", "metadatas", "distances"]
+        )
+        return [
+            replace(hit_from_record(cid, doc, meta), score=1.0 - dist, dense_score=1.0 - dist)
+            for cid, doc, meta, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+            )
+        ]
+
+
+def fuse(rankings: Sequence[Sequence[Hit]], k: int, rrf_k: int = 60) -> list[Hit]:
+    """Return the top `k` hits by reciprocal rank fusion, keeping each retriever's own score.
+
+    >>> [h.chunk_id for h in fuse([[_h("a"), _h("b")], [_h("b")]], k=2)]
+    ['b', 'a']
+    """
+    fused: dict[str, Hit] = {}
+    totals: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, start=1):
+            totals[hit.chunk_id] = totals.get(hit.chunk_id, 0.0) + 1.0 / (rrf_k + rank)
+            fused[hit.chunk_id] = _merge(fused.get(hit.chunk_id), hit)
+    order = sorted(totals, key=lambda cid: -totals[cid])[:k]
+    return [replace(fused[cid], score=totals[cid]) for cid in order]
+
+
+def _merge(old: Hit | None, new: Hit) -> Hit:
+    if old is None:
+        return new
+    return replace(
+        old,
+        dense_score=old.dense_score if old.dense_score is not None else new.dense_score,
+        keyword_score=old.keyword_score if old.keyword_score is not None else new.keyword_score,
+    )
+
+
+def _h(chunk_id: str) -> Hit:  # tiny constructor for the doctest above
+    return Hit(chunk_id, "r", 0, 1, "x", 0.0)
+
+
+class Retriever:
+    """Hybrid retrieval: dense + BM25 candidates, fused, optionally reranked by a cross-encoder."""
+
+    def __init__(
+        self,
+        dense: DenseIndex,
+        keyword: KeywordIndex,
+        candidates: int = 20,
+        rrf_k: int = 60,
+        reranker: Any | None = None,
+    ) -> None:
+        self.dense = dense
+        self.keyword = keyword
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.reranker = reranker
+
+    def retrieve(self, query: str, k: int) -> list[Hit]:
+        """Return the `k` best passages for `query`."""
+        dense = self.dense.search(query, self.candidates)
+        keyword = self.keyword.search(query, self.candidates)
+        fused = fuse([dense, keyword], self.candidates, self.rrf_k)
+        if self.reranker is not None:
+            fused = self.reranker.rerank(query, fused)
+        return fused[:k]
+
+
+def load_all_hits(collection: Any) -> list[Hit]:
+    """Return every chunk of `collection` as a Hit, in (review, start) order."""
+    got = collection.get(include=["documents", "metadatas"])
+    hits = [
+        hit_from_record(cid, doc, meta)
+        for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+    ]
+    return sorted(hits, key=lambda h: (h.review_id, h.start))
