@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any, TextIO
 
 from .config import Settings
 from .corpus import CorpusError, Review, clean_page_text, read_utf8, slugify, write_review
@@ -51,8 +54,26 @@ def _make_parser() -> argparse.ArgumentParser:
     _add(sub, "index", "build or update the index (only changed reviews are embedded)", common, cmd_index)
     _add(sub, "status", "show whether the index is up to date with the corpus", common, cmd_status)
     _add(sub, "add-review", "clean a saved review page and add it to the corpus", common, cmd_add_review)
-    for register in _EXTRA_COMMANDS:
-        register(sub, common)
+    ask = _add(sub, "ask", "answer a question with cited passages", common, cmd_ask)
+    ask.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
+    ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    ask.add_argument("--jsonl", action="store_true", help="read JSON lines from stdin, write one per line")
+    ask.add_argument("--backend", help="extractive (default), openai or llamacpp")
+    ask.add_argument("--top-k", type=int, help="passages given to the answer backend")
+    ev = _add(sub, "eval", "measure accuracy on eval/questions.jsonl and write a report", common, cmd_eval)
+    ev.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    ev.add_argument("--out", type=Path, help="report folder (default: eval/runs/<time>)")
+    ev.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a setting")
+    ev.add_argument(
+        "--compare", action="append", default=[], metavar="K=V[,K=V]", help="also run this variant"
+    )
+    ev.add_argument("--retrieval-only", action="store_true", help="score retrieval only, no answering")
+    ev.add_argument("--thresholds", type=Path, default=Path("eval/thresholds.yaml"))
+    ev.add_argument("--no-thresholds", action="store_true", help="report only; exit 0 whatever the scores")
+    ev.add_argument("--limit", type=int, help="only the first N questions")
+    srv = _add(sub, "serve", "start the web chat (same as `python app.py`)", common, cmd_serve)
+    srv.add_argument("--host")
+    srv.add_argument("--port", type=int)
     return parser
 
 
@@ -135,6 +156,142 @@ def cmd_add_review(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """`assistant ask`: answer one question, or JSON lines from stdin with --jsonl."""
+    from .answering import QuestionError
+    from .bot import load_assistant
+
+    settings = settings.replace(**{k: v for k, v in (("backend", args.backend), ("top_k", args.top_k)) if v})
+    if not args.jsonl and args.question is None:
+        raise ValueError('give a question, e.g. assistant ask "Who directed the film?", or use --jsonl')
+    bot = load_assistant(settings, on_progress=_progress_bar())
+    if args.jsonl:
+        return _ask_jsonl(bot, sys.stdin, sys.stdout)
+    try:
+        answer = bot.ask(args.question)
+    except QuestionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
+    return 0
+
+
+def _ask_jsonl(bot: Any, lines: Iterable[str], out: TextIO) -> int:
+    """Answer each JSON line {"id", "question", "history"}; a bad line gets an "error" field."""
+    from .answering import QuestionError
+
+    status = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        started = time.perf_counter()
+        record: dict[str, Any] = {"id": None}
+        try:
+            request = json.loads(line)
+            record["id"] = request.get("id", number)
+            answer = bot.ask(request.get("question"), [tuple(t) for t in request.get("history") or []])
+            record.update(jsonl_record(answer))
+        except (QuestionError, ValueError, TypeError, AttributeError) as exc:
+            record.update(
+                {"error": f"line {number}: {exc}", "answer": None, "refused": None, "citations": []}
+            )
+            status = 1
+        record["latency_s"] = round(time.perf_counter() - started, 4)
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+    return status
+
+
+def jsonl_record(answer: Any) -> dict[str, Any]:
+    """Return the stable JSON-lines fields of an Answer."""
+    return {
+        "answer": answer.text,
+        "refused": answer.refused,
+        "citations": [
+            {"number": c.number, "review_id": c.review_id, "start": c.start, "end": c.end, "quote": c.quote}
+            for c in answer.citations
+        ],
+    }
+
+
+def format_answer(answer: Any) -> str:
+    """Return the answer and its cited passages for a terminal."""
+    lines = [answer.text, ""]
+    for c in answer.citations:
+        when = f", {c.review_date}" if c.review_date else ""
+        lines.append(f"[{c.number}] {c.review_title}{when} ({c.review_id}, chars {c.start}-{c.end})")
+        lines.append(f"    “{c.quote}”")
+    timings = ", ".join(f"{k} {v:.2f}s" for k, v in answer.timings.items())
+    return "\n".join(lines + ["", f"({answer.backend}; {timings})"])
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """`assistant eval`: run the eval set (and any --compare variants), write the report."""
+    from .bot import load_assistant
+    from .corpus import load_reviews
+    from .eval_run import load_thresholds, render_summary, run_cases, write_report
+    from .evaluation import check_thresholds, load_cases
+
+    settings = settings.replace(**parse_assignments(args.set))
+    cases = load_cases(args.questions, {r.id: r for r in load_reviews(Path(settings.corpus_dir))})
+    cases = cases[: args.limit] if args.limit else cases
+    bot = load_assistant(settings, on_progress=_progress_bar())
+    variants = [("base", {})] + [(spec, parse_assignments(spec.split(","))) for spec in args.compare]
+    runs = []
+    for name, changes in variants:
+        variant = bot.with_settings(**changes) if changes else bot
+        bar = _case_bar(f"eval {name}")
+        runs.append(run_cases(variant, cases, name, args.retrieval_only, bar))
+    thresholds = {} if args.no_thresholds or args.retrieval_only else load_thresholds(args.thresholds)
+    problems = check_thresholds(runs[0].summary, thresholds)
+    out = args.out or Path("eval/runs") / time.strftime("%Y%m%d-%H%M%S")
+    report = write_report(out, runs, problems)
+    print(render_summary(runs))
+    print(f"\nreport: {report}")
+    for problem in problems:
+        print(f"FAIL: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
+    """Return typed setting changes from 'key=value' strings: ['top_k=8'] -> {'top_k': 8}."""
+    env = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"expected KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        env["ASSISTANT_" + key.strip().upper()] = value.strip()
+    known = {"ASSISTANT_" + f.upper() for f in Settings.__dataclass_fields__}
+    unknown = sorted(set(env) - known)
+    if unknown:
+        raise ValueError(f"unknown setting(s): {', '.join(k[10:].lower() for k in unknown)}")
+    parsed = Settings.from_env(env)
+    return {k[10:].lower(): getattr(parsed, k[10:].lower()) for k in env}
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """`assistant serve`: start the web chat."""
+    from .webapp import serve
+
+    serve(settings.replace(**{k: v for k, v in (("host", args.host), ("port", args.port)) if v}))
+    return 0
+
+
+def _case_bar(desc: str) -> Callable[[int, int], None]:
+    from tqdm import tqdm
+
+    bar: list[tqdm] = []
+
+    def update(done: int, total: int) -> None:
+        if not bar:
+            bar.append(tqdm(total=total, desc=desc, unit="q", file=sys.stderr))
+        bar[0].update(done - bar[0].n)
+        if done >= total:
+            bar[0].close()
+
+    return update
+
+
 def _progress_bar() -> Callable[[int, int], None]:
     from tqdm import tqdm
 
@@ -148,12 +305,6 @@ def _progress_bar() -> Callable[[int, int], None]:
             bar[0].close()
 
     return update
-
-
-#: Commands registered by other modules (ask, eval, serve) to keep this file small.
-_EXTRA_COMMANDS: list[
-    Callable[[argparse._SubParsersAction[argparse.ArgumentParser], argparse.ArgumentParser], None]
-] = []
 
 
 if __name__ == "__main__":

@@ -1,0 +1,255 @@
+"""HTML for the web chat: answers with linked `[n]` markers, passage cards, the review viewer, sources.
+
+Every piece of review or user text goes through `escape_text` (html.escape) before it is placed in
+HTML, so markup inside a review file is shown as text and never runs. The chat output never contains
+a blank line: the chatbot renders messages as Markdown, and a blank line would end the HTML block.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+#: Characters of review text shown on each side of a quoted span in a passage card.
+CONTEXT_CHARS = 240
+
+_MARKER_RE = re.compile(r"\[(\d{1,3})\]")
+
+
+class CitationLike(Protocol):
+    """The fields of `assistant.citations.Citation` that rendering reads."""
+
+    number: int
+    review_id: str
+    review_title: str
+    start: int
+    end: int
+    quote: str
+    review_date: str | None
+
+
+class ReviewLike(Protocol):
+    """The fields of `assistant.corpus.Review` that rendering reads."""
+
+    id: str
+    title: str
+    text: str
+    outlet: str | None
+    author: str | None
+    date: str | None
+
+
+class AnswerLike(Protocol):
+    """The fields of `assistant.answering.Answer` that rendering reads."""
+
+    text: str
+    citations: Sequence[Any]
+    refused: bool
+    timings: dict[str, float]
+    standalone_question: str
+    backend: str
+    flagged: bool
+
+
+def escape_text(text: str) -> str:
+    """Return text as inert HTML with line breaks kept: 'a <b>\\nc' -> 'a &lt;b&gt;<br>c'."""
+    return html.escape(text, quote=True).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def cite_anchor(turn: int, number: int) -> str:
+    """Return the element id of passage card `number` under answer `turn`: (2, 1) -> 'cite-2-1'."""
+    return f"cite-{turn}-{number}"
+
+
+def link_markers(text: str, turn: int, numbers: set[int]) -> str:
+    """Return escaped text whose `[n]` markers (n in numbers) link to their passage cards."""
+
+    def link(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        if number not in numbers:
+            return match.group(0)
+        return f'<a class="cite-marker" href="#{cite_anchor(turn, number)}">[{number}]</a>'
+
+    return _MARKER_RE.sub(link, escape_text(text))
+
+
+def highlight(text: str, start: int, end: int, context: int | None = None) -> str:
+    """Return escaped text with [start, end) in <mark>, cut to `context` chars each side if given."""
+    before_from = 0 if context is None else _word_start(text, max(0, start - context))
+    after_to = len(text) if context is None else _word_end(text, min(len(text), end + context))
+    lead = "… " if before_from > 0 else ""
+    tail = " …" if after_to < len(text) else ""
+    return (
+        f"{lead}{escape_text(text[before_from:start])}<mark>{escape_text(text[start:end])}</mark>"
+        f"{escape_text(text[end:after_to])}{tail}"
+    )
+
+
+def _word_start(text: str, index: int) -> int:
+    space = text.find(" ", index)
+    return index if index == 0 or space == -1 or space - index > 20 else space + 1
+
+
+def _word_end(text: str, index: int) -> int:
+    space = text.rfind(" ", 0, index)
+    return index if index == len(text) or space == -1 or index - space > 20 else space
+
+
+def review_meta(review: ReviewLike | None, date: str | None = None) -> str:
+    """Return 'Outlet · Author · 2012-09-18' (escaped), or 'undated' when nothing is known."""
+    parts = [review.outlet, review.author] if review else []
+    parts.append(date or (review.date if review else None))
+    known = [escape_text(p) for p in parts if p]
+    return " · ".join(known) if known else "undated"
+
+
+def passage_href(review_id: str, start: int, end: int) -> str:
+    """Return the link that opens a span in the review viewer: '#passage=review-1:10:20'."""
+    return html.escape(f"#passage={review_id}:{start}:{end}", quote=True)
+
+
+def render_passage(citation: CitationLike, review: ReviewLike | None, turn: int) -> str:
+    """Return the card for one cited passage: title, date, the quote marked in its context."""
+    if review is not None and review.text[citation.start : citation.end] == citation.quote:
+        body = highlight(review.text, citation.start, citation.end, CONTEXT_CHARS)
+    else:
+        body = f"<mark>{escape_text(citation.quote)}</mark>"
+    return (
+        f'<div class="passage" id="{cite_anchor(turn, citation.number)}">'
+        f'<div class="passage-head"><span class="passage-num">[{citation.number}]</span> '
+        f'<span class="passage-title">{escape_text(citation.review_title)}</span> '
+        f'<span class="passage-meta">{review_meta(review, citation.review_date)}</span></div>'
+        f'<div class="passage-context">{body}</div>'
+        f'<a class="open-passage" href="{passage_href(citation.review_id, citation.start, citation.end)}">'
+        "Show in the full review ›</a></div>"
+    )
+
+
+def render_timings(timings: Mapping[str, float], backend: str, standalone: str, question: str) -> str:
+    """Return a <details> fold with the seconds spent per stage (shown in ms) and the backend."""
+    rows = "".join(
+        f"<tr><td>{escape_text(stage)}</td><td>{seconds * 1000:.0f} ms</td></tr>"
+        for stage, seconds in timings.items()
+    )
+    understood = ""
+    if standalone and standalone.strip() != question.strip():
+        understood = f'<p class="understood">Understood as: {escape_text(standalone)}</p>'
+    return (
+        f'<details class="timings"><summary>Timings</summary><table>{rows}</table>'
+        f'<p class="backend">Backend: {escape_text(backend)}</p>{understood}</details>'
+    )
+
+
+def render_answer(
+    answer: AnswerLike, reviews: Mapping[str, ReviewLike], turn: int, question: str = ""
+) -> str:
+    """Return the chat message for a finished answer: text, passage cards, timings."""
+    timings = render_timings(answer.timings, answer.backend, answer.standalone_question, question)
+    if answer.refused:
+        return (
+            '<div class="answer refused"><p class="refusal-label">Not covered by the reviews</p>'
+            f"<p>{escape_text(answer.text)}</p>{timings}</div>"
+        )
+    numbers = {c.number for c in answer.citations}
+    cards = "".join(render_passage(c, reviews.get(c.review_id), turn) for c in answer.citations)
+    flag = ""
+    if answer.flagged:
+        flag = '<p class="flagged">Part of this answer could not be checked against the reviews.</p>'
+    return (
+        f'<div class="answer"><p class="answer-text">{link_markers(answer.text, turn, numbers)}</p>'
+        f'{flag}<div class="passages">{cards}</div>{timings}</div>'
+    )
+
+
+def render_partial(text: str) -> str:
+    """Return the chat message for an answer still being written."""
+    return f'<div class="answer streaming"><p class="answer-text">{escape_text(text)}▍</p></div>'
+
+
+def render_notice(message: str, kind: str = "info") -> str:
+    """Return a short message box; kind is 'info' or 'error'."""
+    return f'<div class="notice notice-{escape_text(kind)}">{escape_text(message)}</div>'
+
+
+def render_review(review: ReviewLike, start: int, end: int) -> str:
+    """Return the whole review for the viewer with [start, end) marked."""
+    start, end = max(0, min(start, len(review.text))), max(0, min(end, len(review.text)))
+    return (
+        f'<article class="review-view"><h3>{escape_text(review.title)}</h3>'
+        f'<p class="passage-meta">{review_meta(review)}</p>'
+        f'<div class="review-text">{highlight(review.text, start, max(start, end))}</div></article>'
+    )
+
+
+def render_sources(reviews: Mapping[str, ReviewLike], status: Mapping[str, Any]) -> str:
+    """Return the Sources tab: index state, then one row per review with metadata and chunk count."""
+    manifest = status.get("manifest")
+    indexed = getattr(manifest, "reviews", {}) or {}
+    rows = "".join(_source_row(review, indexed.get(review.id)) for review in reviews.values())
+    return (
+        f"{render_index_status(status)}<table class='sources'><thead><tr><th>Review</th><th>Outlet</th>"
+        f"<th>Author</th><th>Date</th><th>Chunks</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _source_row(review: ReviewLike, entry: Any) -> str:
+    chunks = str(entry.chunks) if entry is not None else "not indexed"
+    cells = [review.title, review.outlet or "—", review.author or "—", review.date or "—", chunks]
+    tds = "".join(f"<td>{escape_text(cell)}</td>" for cell in cells)
+    return f'<tr id="source-{escape_text(review.id)}">{tds}</tr>'
+
+
+def render_index_status(status: Mapping[str, Any]) -> str:
+    """Return the index state line: 'Index: up to date (built …)' or what is stale and why."""
+    state = str(status.get("state", "unknown"))
+    parts = [f'<p class="index-state state-{state.replace(" ", "-")}">Index: <b>{escape_text(state)}</b>']
+    if status.get("reason"):
+        parts.append(f" — {escape_text(str(status['reason']))}")
+    built_at = getattr(status.get("manifest"), "built_at", None)
+    if built_at:
+        when = dt.datetime.fromtimestamp(built_at).strftime("%Y-%m-%d %H:%M")
+        parts.append(f" (built {when})")
+    parts.append("</p>")
+    changes = status.get("changes")
+    for label in ("added", "changed", "removed"):
+        ids = getattr(changes, label, ()) if state != "up to date" else ()
+        if ids:
+            parts.append(f'<p class="index-change">{label}: {escape_text(", ".join(ids))}</p>')
+    return "".join(parts)
+
+
+#: Styles for the chat's own HTML; gradio theme variables keep it readable in light and dark mode.
+STYLE = """
+.answer .answer-text { margin: 0 0 .5em; }
+.answer.refused { border-left: 4px solid #c2410c; padding-left: .75em; }
+.answer .refusal-label { font-weight: 600; color: #c2410c; margin: 0 0 .25em; }
+.answer .flagged { font-size: .85em; color: #b45309; }
+.cite-marker { font-weight: 600; text-decoration: none; }
+.passages { display: flex; flex-direction: column; gap: .5em; margin: .5em 0; }
+.passage { border: 1px solid var(--border-color-primary, #ddd); border-radius: 8px; padding: .5em .75em;
+  cursor: pointer; font-size: .9em; background: var(--background-fill-secondary, #fafafa); }
+.passage:hover, .passage.flash { border-color: var(--color-accent, #f97316); }
+.passage-head { margin-bottom: .25em; }
+.passage-title { font-weight: 600; }
+.passage-meta { color: var(--body-text-color-subdued, #666); font-size: .9em; }
+.open-passage { font-size: .85em; }
+mark { background: #fde68a; color: #111; padding: 0 .1em; border-radius: 2px; }
+.timings { font-size: .8em; color: var(--body-text-color-subdued, #666); }
+.timings table { margin: .25em 0; }
+.timings td { padding: 0 .75em 0 0; border: none; }
+.notice { padding: .4em .75em; border-radius: 6px; font-size: .9em; }
+.notice-info { background: #e0f2fe; color: #075985; }
+.notice-error { background: #fee2e2; color: #991b1b; }
+.review-view h3 { margin-top: 0; }
+.review-text { line-height: 1.5; }
+.index-state.state-stale b, .index-state.state-missing b { color: #c2410c; }
+.index-state.state-up-to-date b { color: #15803d; }
+table.sources { width: 100%; }
+"""
+
+# Runs once in the browser: a click on a passage card (or an [n] marker) opens the passage in the
+# review viewer; chatbot HTML is sanitized (no data-* attributes), so the span travels in the href.
+VIEWER_JS = """
