@@ -18,7 +18,11 @@ _NUMBER_WORDS = (
     r"hundred|thousand|million|billion)"
 )
 _NUMBER = rf"(?:\$?\d[\d,.]*(?:\s+(?:million|billion|thousand))?|{_NUMBER_WORDS}(?:[\s-]+{_NUMBER_WORDS})*)"
-_UNIT = r"(?:\s+(?:[a-z]+\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?|seeds?|students?|victims?|people|times|backpacks?|names?|dollars?|in taxes))?"
+_UNITS = (
+    "days?|weeks?|months?|years?|hours?|minutes?|seeds?|students?|victims?|people|times|backpacks?|"
+    "names?|dollars?|in taxes"
+)
+_UNIT = rf"(?:\s+(?:[a-z]+\s+)?(?:{_UNITS}))?"
 _PATTERNS = {
     "quantity": re.compile(rf"\b(?:almost |over |more than |nearly |about )?{_NUMBER}{_UNIT}", re.IGNORECASE),
     "year": re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"),
@@ -93,7 +97,7 @@ def extract_span(sentence: str, question: str, kind: str | None) -> str | None:
         return None
     asked = set(tokenize(question))
     for match in _PATTERNS[kind].finditer(sentence):
-        candidate = match.group(0).strip(" ,.;:’'")
+        candidate = re.sub(r"[’']s$", "", match.group(0).strip(" ,.;:’'")).strip()
         words = set(tokenize(candidate))
         if candidate and words and not words <= asked and not _is_sentence_start_only(sentence, match, kind):
             return candidate
@@ -101,7 +105,10 @@ def extract_span(sentence: str, question: str, kind: str | None) -> str | None:
 
 
 def _is_sentence_start_only(sentence: str, match: re.Match[str], kind: str) -> bool:
-    # A capitalised first word is not a name by itself ("Although", "Later").
+    # A capitalised first word is not a name by itself ("Although", "Later"); a bare year is not
+    # a quantity ("in 2011").
+    if kind == "quantity":
+        return bool(re.fullmatch(r"(?:1[89]|20)\d\d", match.group(0).strip()))
     return kind == "name" and match.start() == 0 and " " not in match.group(0)
 
 

@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
+from urllib.parse import quote
 
 #: Characters of review text shown on each side of a quoted span in a passage card.
 CONTEXT_CHARS = 240
@@ -108,7 +109,7 @@ def review_meta(review: ReviewLike | None, date: str | None = None) -> str:
 
 def passage_href(review_id: str, start: int, end: int) -> str:
     """Return the link that opens a span in the review viewer: '#passage=review-1:10:20'."""
-    return html.escape(f"#passage={review_id}:{start}:{end}", quote=True)
+    return html.escape(f"#passage={quote(review_id, safe='')}:{start}:{end}", quote=True)
 
 
 def render_passage(citation: CitationLike, review: ReviewLike | None, turn: int) -> str:
@@ -253,3 +254,27 @@ table.sources { width: 100%; }
 # Runs once in the browser: a click on a passage card (or an [n] marker) opens the passage in the
 # review viewer; chatbot HTML is sanitized (no data-* attributes), so the span travels in the href.
 VIEWER_JS = """
+window.__nsOpenPassage = (data) => trigger('click', data);
+if (!window.__nsListening) {
+  window.__nsListening = true;
+  document.addEventListener('click', (event) => {
+    const marker = event.target.closest('a.cite-marker');
+    const card = marker ? document.getElementById(marker.getAttribute('href').slice(1))
+                        : event.target.closest('.passage');
+    if (!card) return;
+    const link = card.querySelector('a.open-passage');
+    if (!link || event.target.closest('summary')) return;
+    event.preventDefault();
+    card.scrollIntoView({block: 'nearest'});
+    card.classList.add('flash');
+    setTimeout(() => card.classList.remove('flash'), 1500);
+    const span = link.getAttribute('href').split('=')[1].split(':');
+    const end = span.pop(), start = span.pop();
+    window.__nsOpenPassage({review_id: decodeURIComponent(span.join(':')), start, end});
+  });
+}
+watch('value', () => {
+  const mark = element.querySelector('mark');
+  if (mark) mark.scrollIntoView({block: 'center'});
+});
+"""

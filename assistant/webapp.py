@@ -52,30 +52,6 @@ VIEWER_HINT = "<p class='viewer-hint'>Click a cited passage to read it in its re
 Message = dict[str, str]
 Turn = dict[str, Any]
 
-window.__nsOpenPassage = (data) => trigger('click', data);
-if (!window.__nsListening) {
-  window.__nsListening = true;
-  document.addEventListener('click', (event) => {
-    const marker = event.target.closest('a.cite-marker');
-    const card = marker ? document.getElementById(marker.getAttribute('href').slice(1))
-                        : event.target.closest('.passage');
-    if (!card) return;
-    const link = card.querySelector('a.open-passage');
-    if (!link || event.target.closest('summary')) return;
-    event.preventDefault();
-    card.scrollIntoView({block: 'nearest'});
-    card.classList.add('flash');
-    setTimeout(() => card.classList.remove('flash'), 1500);
-    const [review_id, start, end] = decodeURIComponent(link.getAttribute('href').split('=')[1]).split(':');
-    window.__nsOpenPassage({review_id, start, end});
-  });
-}
-watch('value', () => {
-  const mark = element.querySelector('mark');
-  if (mark) mark.scrollIntoView({block: 'center', behavior: 'smooth'});
-});
-"""
-
 
 def write_feedback(path: Path, record: dict[str, Any]) -> None:
     """Append `record` as one JSON line to `path`, creating its folder."""
@@ -175,35 +151,28 @@ class ChatController:
         if not question.strip():
             yield messages, turns, "", render_notice(EMPTY_QUESTION)
             return
-        shown = [*messages, _user(question), _bot(render_partial(""))]
-        yield shown, turns, "", ""
+        shown = [*messages, _user(question)]
+        yield [*shown, _bot(render_partial(""))], turns, "", ""
         try:
             bot = self.configured(backend, top_k)
-            answer = yield from self._stream(bot, question, turns, shown)
+            answer, text = None, ""
+            for piece in bot.stream(question, history_pairs(turns)):
+                if isinstance(piece, str):
+                    text += piece
+                    yield [*shown, _bot(render_partial(text))], turns, "", ""
+                else:
+                    answer = piece
+            if answer is None:
+                raise RuntimeError("the assistant's stream ended without an answer")
         except QuestionError as exc:
             yield messages, turns, question, render_notice(str(exc), "error")
             return
         except Exception as exc:  # a backend or index failure: tell the user, keep the log
             log.exception("answering failed")
-            shown[-1] = _bot(render_notice(f"Answering failed: {exc}", "error"))
-            yield shown, turns, "", ""
+            yield [*shown, _bot(render_notice(f"Answering failed: {exc}", "error"))], turns, "", ""
             return
-        turn = _turn(question, turns, answer, bot, len(shown) - 1)
-        shown[-1] = _bot(render_answer(answer, bot.reviews, len(turns), question))
-        yield shown, [*turns, turn], "", ""
-
-    def _stream(
-        self, bot: Assistant, question: str, turns: list[Turn], shown: list[Message]
-    ) -> Iterator[tuple[list[Message], list[Turn], str, str]]:
-        """Yield partial messages; return the final Answer."""
-        text = ""
-        for piece in bot.stream(question, history_pairs(turns)):
-            if not isinstance(piece, str):
-                return piece
-            text += piece
-            shown[-1] = _bot(render_partial(text))
-            yield shown, turns, "", ""
-        raise RuntimeError("the assistant's stream ended without an answer")
+        turn = _turn(question, turns, answer, bot, len(shown))
+        yield [*shown, _bot(render_answer(answer, bot.reviews, len(turns), question))], [*turns, turn], "", ""
 
     def open_passage(self, review_id: str, start: Any, end: Any) -> str:
         """Return the viewer HTML: the whole review with the span marked."""
@@ -329,7 +298,12 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
     with gr.Row():
         with gr.Column(scale=3):
             parts["chatbot"] = gr.Chatbot(
-                elem_id="chat", height=560, latex_delimiters=[], show_label=False, layout="panel"
+                elem_id="chat",
+                height=560,
+                latex_delimiters=[],
+                show_label=False,
+                layout="panel",
+                buttons=["copy", "copy_all"],
             )
             parts["textbox"] = gr.Textbox(
                 placeholder="Ask about the film, e.g. who directed it", show_label=False, submit_btn=True
@@ -362,11 +336,13 @@ def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
     asks += [(button.click, button) for button in parts["examples"]]
     for trigger, question in asks:
         trigger(respond, [question, *answer_inputs], outputs, concurrency_id="chat", api_visibility="private")
-    parts["new_chat"].click(
-        lambda: ([], [], [], "", "", VIEWER_HINT),
-        outputs=[*outputs, parts["viewer"]],
-        api_visibility="private",
-    )
+    for reset in (parts["new_chat"].click, chatbot.clear):
+        reset(
+            lambda: ([], [], [], "", "", VIEWER_HINT),
+            None,
+            [*outputs, parts["viewer"]],
+            api_visibility="private",
+        )
 
     def open_passage(event: gr.EventData) -> str:
         field = lambda name: getattr(event, name, None)  # noqa: E731 - the span sent by VIEWER_JS

@@ -1,0 +1,240 @@
+"""Unit tests of the web chat's logic and HTML, around a FakeAssistant (no server, no browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import Future
+from pathlib import Path
+
+import gradio as gr
+import pytest
+from fakes import HOSTILE_TEXT, FakeAssistant, make_reviews
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.config import Settings
+from assistant.render import highlight, link_markers, render_answer, render_passage, render_review
+from assistant.webapp import (
+    EMPTY_QUESTION,
+    FEEDBACK_FORMAT,
+    ChatController,
+    build_app,
+    parse_history,
+    server_address,
+)
+
+OUR_TAGS = re.compile(r"</?mark>|<br>")
+
+
+def run(controller: ChatController, question: str, messages=None, turns=None, backend=None, top_k=None):
+    """Return every (messages, turns, textbox, notice) the chat handler yields."""
+    return list(controller.respond(question, messages or [], turns or [], backend, top_k))
+
+
+def make_controller(tmp_path: Path, **fake_args) -> tuple[ChatController, FakeAssistant]:
+    bot = FakeAssistant(settings=Settings(feedback_path=tmp_path / "fb" / "feedback.jsonl"), **fake_args)
+    return ChatController(bot), bot
+
+
+def test_passage_card_escapes_hostile_review_markup():
+    review = make_reviews()["review-hostile"]
+    answer = FakeAssistant().ask("Who wrote the soundtrack?")
+    card = render_passage(answer.citations[0], review, turn=0)
+    assert "<script" not in card and "<img" not in card and "<b>" not in card
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in card
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &lt;i&gt;loud&lt;/i&gt;" in card
+
+
+def test_review_viewer_marks_span_and_escapes():
+    review = make_reviews()["review-hostile"]
+    start = review.text.index("The soundtrack")
+    html = render_review(review, start, start + 14)
+    assert "<mark>The soundtrack</mark>" in html
+    assert "<script" not in html and "onerror=&quot;window.__pwned=2&quot;" in html
+
+
+def test_review_viewer_clamps_out_of_range_span():
+    review = make_reviews()["review-plain"]
+    assert "<mark></mark>" in render_review(review, 10_000, 20_000)
+
+
+def test_markers_link_to_their_cards_only_when_cited():
+    html = link_markers("81 days [1] <i>or</i> [7].", turn=3, numbers={1})
+    assert '<a class="cite-marker" href="#cite-3-1">[1]</a>' in html
+    assert "[7]" in html and 'href="#cite-3-7"' not in html
+    assert "&lt;i&gt;or&lt;/i&gt;" in html
+
+
+def test_passage_context_is_cut_at_words_with_ellipses():
+    text = " ".join(f"word{i}" for i in range(400))
+    start = text.index("word200")
+    html = highlight(text, start, start + len("word200"), context=50)
+    assert html.startswith("… word") and html.endswith(" …")
+    assert "<mark>word200</mark>" in html
+    assert len(html) < 200
+
+
+@given(st.text(max_size=300), st.integers(0, 300), st.integers(0, 300))
+def test_highlight_never_lets_markup_through(text, a, b):
+    start, end = sorted((min(a, len(text)), min(b, len(text))))
+    html = highlight(text, start, end, context=40)
+    assert "<" not in OUR_TAGS.sub("", html)
+    assert html.count("<mark>") == 1
+
+
+def test_answer_message_has_cards_timings_and_no_blank_lines():
+    bot = FakeAssistant()
+    answer = bot.ask("Who directed it?")
+    html = render_answer(answer, bot.reviews, turn=0, question="Who directed it?")
+    assert 'id="cite-0-1"' in html and "<mark>Directed by Alison Klayman.</mark>" in html
+    assert "A plain review" in html and "2012-09-18" in html
+    assert "<details class=\"timings\"><summary>Timings</summary>" in html and "12 ms" in html
+    assert "\n" not in html  # a blank line would end the chatbot's Markdown HTML block
+
+
+def test_empty_question_does_not_call_the_assistant(tmp_path):
+    controller, bot = make_controller(tmp_path)
+    [(messages, turns, textbox, notice)] = run(controller, "   \n ")
+    assert messages == [] and turns == [] and textbox == ""
+    assert EMPTY_QUESTION in notice
+    assert bot.log.questions == []
+
+
+def test_answer_streams_then_shows_cited_passages(tmp_path):
+    controller, _ = make_controller(tmp_path)
+    steps = run(controller, "Who directed the film?")
+    partials = [messages[-1]["content"] for messages, *_ in steps[:-1]]
+    assert len(partials) >= 3 and "Alison" in partials[-1] and "streaming" in partials[-1]
+    messages, turns, textbox, notice = steps[-1]
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert '<div class="passage" id="cite-0-1">' in messages[1]["content"]
+    assert turns[0]["message_index"] == 1 and turns[0]["answer"]["text"] == "Alison Klayman [1]."
+    assert textbox == "" and notice == ""
+
+
+def test_follow_up_sends_earlier_turns_as_history(tmp_path):
+    controller, bot = make_controller(tmp_path)
+    messages, turns, *_ = run(controller, "Who directed the film?")[-1]
+    messages, turns, *_ = run(controller, "When was he detained?", messages, turns)[-1]
+    assert bot.log.questions[1][1] == [("Who directed the film?", "Alison Klayman [1].")]
+    assert len(messages) == 4 and turns[1]["message_index"] == 3
+    assert 'id="cite-1-1"' in messages[3]["content"]  # card ids stay unique per answer
+
+
+def test_refusal_is_shown_distinctly(tmp_path):
+    controller, _ = make_controller(tmp_path)
+    messages, *_ = run(controller, "What is the recipe for dumplings?")[-1]
+    assert 'class="answer refused"' in messages[-1]["content"]
+    assert "Not covered by the reviews" in messages[-1]["content"]
+
+
+def test_question_error_is_shown_and_the_question_kept(tmp_path):
+    controller, _ = make_controller(tmp_path)
+    long_question = "why " * 1000
+    messages, turns, textbox, notice = run(controller, long_question)[-1]
+    assert messages == [] and turns == [] and textbox == long_question
+    assert "please keep it under" in notice and "Traceback" not in notice
+
+
+def test_backend_failure_becomes_a_message_not_a_traceback(tmp_path):
+    controller, _ = make_controller(tmp_path, fail_with=ConnectionError("connection refused"))
+    messages, turns, *_ = run(controller, "Who directed the film?")[-1]
+    assert "Answering failed: connection refused" in messages[-1]["content"]
+    assert "notice-error" in messages[-1]["content"] and turns == []
+
+
+def test_settings_apply_per_question(tmp_path):
+    controller, bot = make_controller(tmp_path)
+    run(controller, "Who directed the film?", backend="extractive", top_k=8.0)
+    run(controller, "Who directed the film?")
+    assert [s.top_k for *_, s in bot.log.questions] == [8, bot.settings.top_k]
+
+
+def test_feedback_is_appended_as_json_lines(tmp_path):
+    controller, bot = make_controller(tmp_path)
+    _, turns, *_ = run(controller, "Who directed the film?")[-1]
+    assert controller.record_feedback(turns, 1, True)
+    assert controller.record_feedback(turns, [1, 0], False)
+    lines = bot.settings.feedback_path.read_text(encoding="utf-8").splitlines()
+    first, second = (json.loads(line) for line in lines)
+    assert first["format"] == FEEDBACK_FORMAT and first["rating"] == "up" and second["rating"] == "down"
+    assert first["question"] == "Who directed the film?" and first["history"] == []
+    assert first["answer"] == "Alison Klayman [1]."
+    assert first["evidence"] == [{"review_id": "review-plain", "quote": "Directed by Alison Klayman."}]
+    assert first["citations"][0]["start"] == 0 and first["timestamp"]
+
+
+def test_feedback_on_a_message_without_answer_writes_nothing(tmp_path):
+    controller, bot = make_controller(tmp_path)
+    assert not controller.record_feedback([], 0, True)
+    assert not bot.settings.feedback_path.exists()
+
+
+def test_open_passage_shows_the_whole_review(tmp_path):
+    controller, bot = make_controller(tmp_path)
+    html = controller.open_passage("review-plain", "28", "64")
+    assert "<mark>" in html and "Directed by Alison Klayman." in html
+    assert "not in the corpus" in controller.open_passage("gone", 0, 1)
+
+
+def test_sources_list_reviews_chunks_and_index_state(tmp_path):
+    controller, _ = make_controller(tmp_path)
+    html = controller.sources()
+    assert "Index: <b>up to date</b>" in html and "Film Weekly" in html
+    assert html.count("<td>3</td>") == 2 and "&lt;b&gt;Bold" in html
+
+
+def test_rebuild_reports_progress_then_summary(tmp_path):
+    controller, bot = make_controller(tmp_path)
+    lines = list(controller.rebuild())
+    assert bot.log.rebuilds == 1
+    assert "Rebuilding" in lines[0] and "Index rebuilt: embedded 6 of 6 chunks" in lines[-1]
+
+
+def test_api_returns_json_ready_answer(tmp_path):
+    controller, _ = make_controller(tmp_path)
+    data = controller.ask_api("How long was he detained?", '[["Who directed it?", "Alison Klayman [1]."]]')
+    assert json.loads(json.dumps(data)) == data
+    assert data["text"] == "81 days [1]." and data["refused"] is False
+    assert {"review_id", "start", "end", "quote"} <= set(data["citations"][0])
+
+
+@pytest.mark.parametrize(("question", "history"), [("  ", "[]"), ("Who directed it?", '{"q": 1}')])
+def test_api_rejects_bad_input_with_a_message(tmp_path, question, history):
+    controller, _ = make_controller(tmp_path)
+    with pytest.raises(gr.Error):
+        controller.ask_api(question, history)
+
+
+def test_parse_history_accepts_pairs_and_dicts():
+    assert parse_history('[["q", "a"], {"question": "q2", "answer": "a2"}]') == [("q", "a"), ("q2", "a2")]
+    assert parse_history("") == []
+    with pytest.raises(ValueError):
+        parse_history('[["only one"]]')
+
+
+def test_gradio_server_variables_win_over_settings():
+    settings = Settings(host="127.0.0.1", port=7860)
+    assert server_address(settings, {}) == ("127.0.0.1", 7860)
+    env = {"GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": "9000"}
+    assert server_address(settings, env) == ("0.0.0.0", 9000)
+
+
+def test_loading_status_follows_the_future():
+    pending: Future[FakeAssistant] = Future()
+    controller = ChatController(pending)  # type: ignore[arg-type]
+    text, loading = controller.loading_status()
+    assert loading and "Loading" in text
+    pending.set_result(FakeAssistant())
+    assert controller.loading_status() == ("", False)
+    failed: Future[FakeAssistant] = Future()
+    failed.set_exception(RuntimeError("no index"))
+    assert "could not start: no index" in ChatController(failed).loading_status()[0]  # type: ignore[arg-type]
+
+
+def test_build_app_exposes_the_ask_endpoint_only():
+    app = build_app(FakeAssistant())  # type: ignore[arg-type]
+    public = [fn.api_name for fn in app.fns.values() if fn.api_visibility == "public"]
+    assert public == ["ask"]
+    assert HOSTILE_TEXT not in json.dumps(app.config, default=str)  # reviews load on demand, escaped
