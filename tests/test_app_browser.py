@@ -1,0 +1,155 @@
+"""The real app (real models, real index) in headless Chromium: chat, citations, viewer, feedback, safety."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from live_app import LiveApp, running_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ANSWER_TIMEOUT = 60_000  # ms; the first answer on 2 busy cores can be slow
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.server,
+    pytest.mark.slow,
+    pytest.mark.timeout(600),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium: apt-get install -y chromium"),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    with running_app(tmp_path_factory.mktemp("browser-app")) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_app):
+    """A fresh session (so a fresh chat) on the running app."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(live_app.url)
+    expect(page.get_by_test_id("textbox")).to_be_visible(timeout=30_000)
+    yield page
+    context.close()
+
+
+def ask(page, question: str, answers: int = 1):
+    """Type `question`, send it, and return the locator of the `answers`-th bot message once final."""
+    box = page.get_by_test_id("textbox")
+    box.fill(question)
+    box.press("Enter")
+    message = page.locator('[data-testid="bot"]').nth(answers - 1)
+    expect(message.locator(".answer:not(.streaming)")).to_be_visible(timeout=ANSWER_TIMEOUT)
+    return message
+
+
+def test_answer_cites_a_passage_that_opens_in_the_review_viewer(page):
+    message = ask(page, "Who directed the film?")
+    expect(message.locator(".answer-text")).to_contain_text("Klayman")
+    expect(message.locator("a.cite-marker").first).to_have_text("[1]")
+    card = message.locator(".passage").first
+    quote = card.locator("mark").inner_text()
+    assert "Klayman" in quote
+    card.click()
+    mark = page.locator("#review-viewer mark")
+    expect(mark).to_have_text(quote, timeout=10_000)
+    expect(mark).to_be_in_viewport()
+    expect(page.locator("#review-viewer .review-view h3")).to_be_visible()
+
+
+def test_follow_up_question_uses_the_chat_history(page):
+    ask(page, "Who directed the film?")
+    second = ask(page, "Was it her first feature?", answers=2)
+    second.locator("details.timings summary").click()
+    expect(second.locator(".understood")).to_contain_text("Who directed the film?")
+    expect(second.locator(".passage").first).to_be_visible()
+
+
+def test_unanswerable_question_is_refused(page):
+    message = ask(page, "What is the recipe for dumplings?")
+    expect(message.locator(".answer.refused .refusal-label")).to_have_text("Not covered by the reviews")
+    expect(message.locator(".passage")).to_have_count(0)
+
+
+def test_thumbs_up_is_saved_to_the_feedback_file(page, live_app):
+    ask(page, "How long was Ai Weiwei detained?")
+    page.locator("#chat button[aria-label='Like']").last.click()
+    record = _wait_for_feedback(live_app.feedback_path, "How long was Ai Weiwei detained?")
+    assert record["rating"] == "up" and record["citations"]
+    assert all(c["quote"] for c in record["citations"])
+
+
+def test_hostile_review_markup_is_shown_as_text_and_never_runs(page):
+    message = ask(page, "Who composed the soundtrack?")
+    card = message.locator(".passage").first
+    expect(card).to_contain_text("<script>window.__pwned=1</script>")
+    expect(card).to_contain_text('Hostile review <img src=x onerror="window.__pwned=3">')
+    card.click()
+    viewer = page.locator("#review-viewer")
+    expect(viewer.locator("mark")).to_contain_text("Ilan Isakov", timeout=10_000)
+    expect(viewer).to_contain_text('<img src=x onerror="window.__pwned=2">')
+    page.get_by_role("tab", name="Sources").click()
+    expect(page.locator("#sources")).to_contain_text("<b>Markup Weekly</b>", timeout=30_000)
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator("#chat script, #review-viewer script, #chat img[src='x']").count() == 0
+
+
+def test_empty_question_gets_a_gentle_hint(page):
+    page.get_by_test_id("textbox").press("Enter")
+    expect(page.locator("#notice")).to_contain_text("Type a question about the film first")
+    expect(page.locator('[data-testid="bot"]')).to_have_count(0)
+
+
+def test_sources_tab_rebuilds_a_stale_index(page, live_app):
+    page.get_by_role("tab", name="Sources").click()
+    sources = page.locator("#sources")
+    expect(sources).to_contain_text("Index: up to date", timeout=30_000)
+    extra = live_app.corpus_dir / "review-extra.md"
+    extra.write_text('---\ntitle: "Extra review"\n---\nA short extra review of the film.\n', encoding="utf-8")
+    page.get_by_role("tab", name="Chat").click()
+    page.get_by_role("tab", name="Sources").click()
+    expect(sources).to_contain_text("Index: stale", timeout=30_000)
+    expect(sources).to_contain_text("added: review-extra")
+    page.locator("#rebuild-index").click()
+    expect(page.locator("#rebuild-status")).to_contain_text("Index rebuilt: added 1", timeout=120_000)
+    expect(sources).to_contain_text("Index: up to date", timeout=30_000)
+    expect(sources).to_contain_text("Extra review")
+
+
+def _wait_for_feedback(path: Path, question: str, timeout: float = 15.0) -> dict:
+    """Return the first feedback record for `question`, waiting for the server to write it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                record = json.loads(line)
+                if record["question"] == question:
+                    return record
+        time.sleep(0.2)
+    raise AssertionError(f"no feedback for {question!r} in {path}")
