@@ -113,7 +113,7 @@ class Assistant:
         backend = self._backend()
         condense = getattr(backend, "condense", None)
         if condense is not None:
-            return condense  # type: ignore[no-any-return]
+            return condense
         from .conversation import condense_question
 
         return condense_question

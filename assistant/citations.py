@@ -45,7 +45,8 @@ def verify_citations(
     citations: Sequence[Citation], reviews: Mapping[str, Review], hits: Sequence[Hit]
 ) -> tuple[list[Citation], list[Citation]]:
     """Return (kept, dropped): kept citations match their source and come from a retrieved passage."""
-    kept, dropped = [], []
+    kept: list[Citation] = []
+    dropped: list[Citation] = []
     for citation in citations:
         ok = quote_matches(citation, reviews) and within_hits(citation, hits)
         (kept if ok else dropped).append(citation)
