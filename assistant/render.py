@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 #: Characters of review text shown on each side of a quoted span in a passage card.
@@ -19,40 +19,10 @@ CONTEXT_CHARS = 240
 
 _MARKER_RE = re.compile(r"\[(\d{1,3})\]")
 
-
-class CitationLike(Protocol):
-    """The fields of `assistant.citations.Citation` that rendering reads."""
-
-    number: int
-    review_id: str
-    review_title: str
-    start: int
-    end: int
-    quote: str
-    review_date: str | None
-
-
-class ReviewLike(Protocol):
-    """The fields of `assistant.corpus.Review` that rendering reads."""
-
-    id: str
-    title: str
-    text: str
-    outlet: str | None
-    author: str | None
-    date: str | None
-
-
-class AnswerLike(Protocol):
-    """The fields of `assistant.answering.Answer` that rendering reads."""
-
-    text: str
-    citations: Sequence[Any]
-    refused: bool
-    timings: dict[str, float]
-    standalone_question: str
-    backend: str
-    flagged: bool
+if TYPE_CHECKING:
+    from .answering import Answer
+    from .citations import Citation
+    from .corpus import Review
 
 
 def escape_text(text: str) -> str:
@@ -99,7 +69,7 @@ def _word_end(text: str, index: int) -> int:
     return index if index == len(text) or space == -1 or index - space > 20 else space
 
 
-def review_meta(review: ReviewLike | None, date: str | None = None) -> str:
+def review_meta(review: Review | None, date: str | None = None) -> str:
     """Return 'Outlet · Author · 2012-09-18' (escaped), or 'undated' when nothing is known."""
     parts = [review.outlet, review.author] if review else []
     parts.append(date or (review.date if review else None))
@@ -112,7 +82,7 @@ def passage_href(review_id: str, start: int, end: int) -> str:
     return html.escape(f"#passage={quote(review_id, safe='')}:{start}:{end}", quote=True)
 
 
-def render_passage(citation: CitationLike, review: ReviewLike | None, turn: int) -> str:
+def render_passage(citation: Citation, review: Review | None, turn: int) -> str:
     """Return the card for one cited passage: title, date, the quote marked in its context."""
     if review is not None and review.text[citation.start : citation.end] == citation.quote:
         body = highlight(review.text, citation.start, citation.end, CONTEXT_CHARS)
@@ -144,9 +114,7 @@ def render_timings(timings: Mapping[str, float], backend: str, standalone: str, 
     )
 
 
-def render_answer(
-    answer: AnswerLike, reviews: Mapping[str, ReviewLike], turn: int, question: str = ""
-) -> str:
+def render_answer(answer: Answer, reviews: Mapping[str, Review], turn: int, question: str = "") -> str:
     """Return the chat message for a finished answer: text, passage cards, timings."""
     timings = render_timings(answer.timings, answer.backend, answer.standalone_question, question)
     if answer.refused:
@@ -175,17 +143,17 @@ def render_notice(message: str, kind: str = "info") -> str:
     return f'<div class="notice notice-{escape_text(kind)}">{escape_text(message)}</div>'
 
 
-def render_review(review: ReviewLike, start: int, end: int) -> str:
+def render_review(review: Review, start: int, end: int) -> str:
     """Return the whole review for the viewer with [start, end) marked."""
     start, end = max(0, min(start, len(review.text))), max(0, min(end, len(review.text)))
     return (
-        f'<article class="review-view"><h3>{escape_text(review.title)}</h3>'
-        f'<p class="passage-meta">{review_meta(review)}</p>'
+        f'<article class="review-view"><header class="review-head"><h3>{escape_text(review.title)}</h3>'
+        f'<p class="passage-meta">{review_meta(review)}</p></header>'
         f'<div class="review-text">{highlight(review.text, start, max(start, end))}</div></article>'
     )
 
 
-def render_sources(reviews: Mapping[str, ReviewLike], status: Mapping[str, Any]) -> str:
+def render_sources(reviews: Mapping[str, Review], status: Mapping[str, Any]) -> str:
     """Return the Sources tab: index state, then one row per review with metadata and chunk count."""
     manifest = status.get("manifest")
     indexed = getattr(manifest, "reviews", {}) or {}
@@ -196,7 +164,7 @@ def render_sources(reviews: Mapping[str, ReviewLike], status: Mapping[str, Any])
     )
 
 
-def _source_row(review: ReviewLike, entry: Any) -> str:
+def _source_row(review: Review, entry: Any) -> str:
     chunks = str(entry.chunks) if entry is not None else "not indexed"
     cells = [review.title, review.outlet or "—", review.author or "—", review.date or "—", chunks]
     tds = "".join(f"<td>{escape_text(cell)}</td>" for cell in cells)
@@ -244,7 +212,9 @@ mark { background: #fde68a; color: #111; padding: 0 .1em; border-radius: 2px; }
 .notice { padding: .4em .75em; border-radius: 6px; font-size: .9em; }
 .notice-info { background: #e0f2fe; color: #075985; }
 .notice-error { background: #fee2e2; color: #991b1b; }
-.review-view h3 { margin-top: 0; }
+.review-head { position: sticky; top: 0; padding-bottom: .25em;
+  background: var(--background-fill-primary, #fff); }
+.review-view h3 { margin: 0; }
 .review-text { line-height: 1.5; }
 .index-state.state-stale b, .index-state.state-missing b { color: #c2410c; }
 .index-state.state-up-to-date b { color: #15803d; }
@@ -275,6 +245,16 @@ if (!window.__nsListening) {
 }
 watch('value', () => {
   const mark = element.querySelector('mark');
-  if (mark) mark.scrollIntoView({block: 'center'});
+  if (!mark) return;
+  // Centre the span inside the viewer's own scroll box, then bring the viewer on screen if needed.
+  let box = mark.parentElement;
+  const scrolls = (el) =>
+    el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(el).overflowY);
+  while (box && box !== document.body && !scrolls(box)) box = box.parentElement;
+  if (box && box !== document.body) {
+    const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
+    box.scrollTop += offset - box.clientHeight / 2;
+  }
+  mark.scrollIntoView({block: 'nearest'});
 });
 """

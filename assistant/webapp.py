@@ -49,8 +49,11 @@ EXAMPLES = (
 EMPTY_QUESTION = "Type a question about the film first, or pick one of the examples below."
 VIEWER_HINT = "<p class='viewer-hint'>Click a cited passage to read it in its review.</p>"
 
+LOADING = "Loading the reviews and models (the first start also builds the index)…"
+
 Message = dict[str, str]
 Turn = dict[str, Any]
+_FEEDBACK_LOCK = threading.Lock()  # two thumbs at once must not interleave their lines
 
 
 def write_feedback(path: Path, record: dict[str, Any]) -> None:
@@ -61,13 +64,10 @@ def write_feedback(path: Path, record: dict[str, Any]) -> None:
         handle.write(line + "\n")
 
 
-_FEEDBACK_LOCK = threading.Lock()
-
-
 def feedback_record(turn: Turn, liked: bool | str | None) -> dict[str, Any]:
     """Return the feedback line for one answer; its `evidence` has the shape of eval cases."""
     answer = turn["answer"]
-    rating = {True: "up", False: "down"}.get(liked, str(liked or "cleared"))  # type: ignore[arg-type]
+    rating = "up" if liked is True else "down" if liked is False else str(liked or "cleared")
     return {
         "format": FEEDBACK_FORMAT,
         "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -119,14 +119,13 @@ class ChatController:
 
     def loading_status(self) -> tuple[str, bool]:
         """Return (banner HTML, still loading?)."""
-        if not isinstance(self._source, Future) or not self._source.done():
-            loading = isinstance(self._source, Future)
-            text = "Loading the reviews and models (first start builds the index)…" if loading else ""
-            return (render_notice(text) if text else ""), loading
-        error = self._source.exception()
-        if error is not None:
-            return render_notice(f"The assistant could not start: {error}", "error"), False
-        return "", False
+        source = self._source
+        if not isinstance(source, Future):
+            return "", False
+        if not source.done():
+            return render_notice(LOADING), True
+        error = source.exception()
+        return (render_notice(f"The assistant could not start: {error}", "error") if error else ""), False
 
     def configured(self, backend: str | None, top_k: float | None) -> Assistant:
         """Return the assistant with the chosen backend and passage count (a cheap copy)."""
@@ -288,7 +287,7 @@ def build_app(assistant: Assistant | Future[Assistant], settings: Settings | Non
         rebuild_button.click(
             controller.rebuild, outputs=rebuild_status, concurrency_id="rebuild", api_visibility="private"
         ).then(controller.sources, outputs=sources, api_visibility="private")
-        gr.api(_api_ask(controller), api_name="ask")
+        gr.api(controller.ask_api, api_name="ask")
     return app
 
 
@@ -299,7 +298,8 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
         with gr.Column(scale=3):
             parts["chatbot"] = gr.Chatbot(
                 elem_id="chat",
-                height=560,
+                height="70vh",
+                min_height=420,
                 latex_delimiters=[],
                 show_label=False,
                 layout="panel",
@@ -317,7 +317,7 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
                 parts["backend"] = gr.Dropdown(list(BACKENDS), value=settings.backend, label="Answer backend")
                 parts["top_k"] = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages retrieved")
             parts["viewer"] = gr.HTML(
-                VIEWER_HINT, js_on_load=VIEWER_JS, elem_id="review-viewer", max_height=640
+                VIEWER_HINT, js_on_load=VIEWER_JS, elem_id="review-viewer", max_height=760
             )
     return parts
 
@@ -368,16 +368,6 @@ def _wire_loading(controller: ChatController, app: gr.Blocks, banner: gr.HTML) -
 
     timer.tick(tick, outputs=[banner, timer], api_visibility="private")
     app.load(tick, outputs=[banner, timer], api_visibility="private")
-
-
-def _api_ask(controller: ChatController) -> Any:
-    """Return the typed function behind the `/ask` API endpoint."""
-
-    def ask(question: str, history_json: str = "[]") -> dict[str, Any]:
-        """Answer `question` from the reviews; history_json is '[["question", "answer"], ...]'."""
-        return controller.ask_api(question, history_json)
-
-    return ask
 
 
 def server_address(settings: Settings, environ: Mapping[str, str] | None = None) -> tuple[str, int]:

@@ -59,6 +59,29 @@ def embedder() -> Embedder:
     return load_embedder(PACKAGED_MODEL)
 
 
+class CachedEmbedder:
+    """The real model, remembering each passage's vector: tests that build many indexes embed a text once."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self._vectors: dict[str, list[float]] = {}
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self.inner.embed_documents(missing), strict=True))
+        return [self._vectors[t] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+@pytest.fixture(scope="session")
+def cached_embedder(embedder: Embedder) -> CachedEmbedder:
+    """The real model behind a per-text cache: same vectors, computed once per session."""
+    return CachedEmbedder(embedder)
+
+
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Settings of a real index built once from a copy of the shipped corpus. Read it; never modify it."""

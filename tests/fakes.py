@@ -75,7 +75,9 @@ class FakeAssistant:
         self.log = log or CallLog()
 
     def with_settings(self, **changes: Any) -> FakeAssistant:
-        return FakeAssistant(self.facts, dataclasses.replace(self.settings, **changes), self.fail_with, self.log)
+        return FakeAssistant(
+            self.facts, dataclasses.replace(self.settings, **changes), self.fail_with, self.log
+        )
 
     def ask(self, question: object, history: Sequence[tuple[str, str]] = ()) -> Answer:
         *_, answer = self.stream(question, history)
@@ -102,7 +104,9 @@ class FakeAssistant:
         start = review.text.index(quote)
         return Citation(number, review_id, review.title, start, start + len(quote), quote, review.date)
 
-    def _answer(self, question: str, text: str, citations: tuple[Citation, ...], refused: bool = False) -> Answer:
+    def _answer(
+        self, question: str, text: str, citations: tuple[Citation, ...], refused: bool = False
+    ) -> Answer:
         timings = {"condense": 0.0, "retrieve": 0.012, "answer": 0.034, "total": 0.046}
         return Answer(text, citations, refused, question, question, self.settings.backend, timings)
 

@@ -23,7 +23,8 @@ title: 'Hostile review <img src=x onerror="window.__pwned=3">'
 outlet: "<b>Markup Weekly</b>"
 date: 2012-10-01
 ---
-This review tests how markup is shown. <script>window.__pwned=1</script> <img src=x onerror="window.__pwned=2">
+This review tests how markup is shown. <script>window.__pwned=1</script>
+<img src=x onerror="window.__pwned=2">
 
 The soundtrack of the documentary was composed by Ilan Isakov, this reviewer notes.
 """

@@ -121,7 +121,13 @@ def test_long_prose_sentence_starting_like_furniture_is_kept(line: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["Leave a Reply", "Share this:", "Related", "Categories Everywhere Featured Latest3 See", "Tags: ai film"],
+    [
+        "Leave a Reply",
+        "Share this:",
+        "Related",
+        "Categories Everywhere Featured Latest3 See",
+        "Tags: ai film",
+    ],
 )
 def test_furniture_lines_are_boilerplate(line: str) -> None:
     assert is_boilerplate_line(line)
@@ -182,8 +188,8 @@ def test_missing_corpus_folder_is_a_corpus_error(tmp_path: Path) -> None:
         ("---\ntitle: Only metadata\n---\n", "review text is empty"),
         ("---\ntitle: Only furniture\n---\nLeave a Reply\n", "review text is empty"),
     ],
-    ids=["latin-1", "empty", "blank", "no-front-matter", "no-title", "blank-title", "bad-yaml", "list", "no-body",
-         "only-boilerplate"],
+    ids=["latin-1", "empty", "blank", "no-front-matter", "no-title", "blank-title", "bad-yaml", "list",
+         "no-body", "only-boilerplate"],
 )  # fmt: skip
 def test_bad_review_file_is_a_corpus_error_naming_the_file(
     tmp_path: Path, content: str | bytes, expected: str

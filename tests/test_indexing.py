@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 import os
 import re
 import signal
@@ -23,6 +25,20 @@ from assistant.retrieval import DenseIndex
 from assistant.store import FORMAT_VERSION, IndexStateError, Manifest, Store, open_store
 
 ASSISTANT = str(Path(sys.executable).with_name("assistant"))
+# Opens the index the way a new process would and queries its live collection with one of its own vectors.
+_QUERY_IN_A_FRESH_PROCESS = """
+import json, sys
+from pathlib import Path
+from assistant.config import Settings
+from assistant.store import open_store
+store = open_store(Settings(index_dir=Path(sys.argv[1])))
+manifest = store.read_manifest()
+collection = store.collection(manifest.generation)
+vector = collection.get(limit=1, include=["embeddings"])["embeddings"][0]
+got = collection.query(query_embeddings=[vector], n_results=3)
+hits = len(got["ids"][0])
+print(json.dumps({"generation": manifest.generation, "count": collection.count(), "hits": hits}))
+"""
 BOTH = ("review-000", "review-001")
 
 
@@ -82,7 +98,15 @@ def _live(settings: Settings) -> tuple[Store, Manifest, Any]:
 
 def _records(collection: Any, review_id: str) -> dict[str, list[float]]:
     got = collection.get(where={"review_id": review_id}, include=["embeddings"])
-    return {cid: [float(x) for x in vector] for cid, vector in zip(got["ids"], got["embeddings"], strict=True)}
+    return {
+        cid: [float(x) for x in vector] for cid, vector in zip(got["ids"], got["embeddings"], strict=True)
+    }
+
+
+def _same_vectors(a: dict[str, list[float]], b: dict[str, list[float]]) -> bool:
+    return a.keys() == b.keys() and all(
+        all(math.isclose(x, y, abs_tol=1e-6) for x, y in zip(a[k], b[k], strict=True)) for k in a
+    )
 
 
 def _edit(path: Path, sentence: str = "A closing thought: the film is essential viewing.") -> None:
@@ -101,7 +125,10 @@ def test_first_build_adds_every_review_and_embeds_every_chunk(settings: Settings
     _, manifest, collection = _live(settings)
     assert collection.count() == len(expected)
     got = collection.get(include=["documents", "metadatas"])
-    records = {cid: (doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+    records = {
+        cid: (doc, meta)
+        for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+    }
     assert set(records) == {c.id for c in expected}
     for chunk in expected:
         doc, meta = records[chunk.id]
@@ -115,9 +142,9 @@ def test_first_build_adds_every_review_and_embeds_every_chunk(settings: Settings
     }
 
 
-def test_second_build_embeds_nothing(settings: Settings, embedder: Embedder) -> None:
-    first = build_index(settings, embedder=embedder)
-    counting = CountingEmbedder(embedder)
+def test_second_build_embeds_nothing(settings: Settings, cached_embedder: Embedder) -> None:
+    first = build_index(settings, embedder=cached_embedder)
+    counting = CountingEmbedder(cached_embedder)
     second = build_index(settings, embedder=counting)
     assert second.did_nothing
     assert second.chunks_embedded == 0 and counting.texts == []
@@ -126,12 +153,12 @@ def test_second_build_embeds_nothing(settings: Settings, embedder: Embedder) -> 
     assert second.chunks_total == first.chunks_total
 
 
-def test_editing_one_review_reembeds_only_that_review(settings: Settings, embedder: Embedder) -> None:
-    first = build_index(settings, embedder=embedder)
+def test_editing_one_review_reembeds_only_that_review(settings: Settings, cached_embedder: Embedder) -> None:
+    first = build_index(settings, embedder=cached_embedder)
     _, _, old_collection = _live(settings)
     untouched = _records(old_collection, "review-000")
     _edit(Path(settings.corpus_dir) / "review-001.md")
-    counting = CountingEmbedder(embedder)
+    counting = CountingEmbedder(cached_embedder)
     report = build_index(settings, embedder=counting)
     new_chunks = _chunks(settings, "review-001")
     assert report.changed == ("review-001",)
@@ -142,21 +169,23 @@ def test_editing_one_review_reembeds_only_that_review(settings: Settings, embedd
     assert counting.texts == [c.text for c in new_chunks]
     store, manifest, collection = _live(settings)
     assert manifest.generation == report.generation != first.generation
-    assert _records(collection, "review-000") == untouched  # same ids, same vectors: copied, not re-embedded
+    assert _same_vectors(_records(collection, "review-000"), untouched)  # copied over with their vectors
     assert set(_records(collection, "review-001")) == {c.id for c in new_chunks}
     assert collection.count() == report.chunks_total == len(untouched) + len(new_chunks)
     assert store.generations() == [report.generation]
 
 
-def test_adding_a_review_file_embeds_only_the_new_review(settings: Settings, embedder: Embedder) -> None:
-    build_index(settings, embedder=embedder)
+def test_adding_a_review_file_embeds_only_the_new_review(
+    settings: Settings, cached_embedder: Embedder
+) -> None:
+    build_index(settings, embedder=cached_embedder)
     new_file = Path(settings.corpus_dir) / "review-002.md"
     new_file.write_text(
         '---\ntitle: "Never Sorry, again"\ndate: 2012-08-01\n---\n'
         "Klayman followed the artist for years. The result is a portrait of courage.\n",
         encoding="utf-8",
     )
-    counting = CountingEmbedder(embedder)
+    counting = CountingEmbedder(cached_embedder)
     report = build_index(settings, embedder=counting)
     assert report.added == ("review-002",)
     assert report.changed == report.removed == ()
@@ -169,12 +198,12 @@ def test_adding_a_review_file_embeds_only_the_new_review(settings: Settings, emb
 
 
 def test_deleting_a_review_file_removes_its_chunks_from_the_live_collection(
-    settings: Settings, embedder: Embedder
+    settings: Settings, cached_embedder: Embedder
 ) -> None:
-    build_index(settings, embedder=embedder)
+    build_index(settings, embedder=cached_embedder)
     keep = _chunks(settings, "review-000")
     (Path(settings.corpus_dir) / "review-001.md").unlink()
-    counting = CountingEmbedder(embedder)
+    counting = CountingEmbedder(cached_embedder)
     report = build_index(settings, embedder=counting)
     assert report.removed == ("review-001",)
     assert report.added == report.changed == ()
@@ -187,10 +216,10 @@ def test_deleting_a_review_file_removes_its_chunks_from_the_live_collection(
     assert store.generations() == [manifest.generation]
 
 
-def test_changing_chunk_size_rebuilds_everything(settings: Settings, embedder: Embedder) -> None:
-    build_index(settings, embedder=embedder)
+def test_changing_chunk_size_rebuilds_everything(settings: Settings, cached_embedder: Embedder) -> None:
+    build_index(settings, embedder=cached_embedder)
     smaller = settings.replace(chunk_size=250)
-    counting = CountingEmbedder(embedder)
+    counting = CountingEmbedder(cached_embedder)
     report = build_index(smaller, embedder=counting)
     expected = _chunks(smaller)
     assert report.full_rebuild_reason is not None and "chunking 400/1 -> 250/1" in report.full_rebuild_reason
@@ -202,34 +231,37 @@ def test_changing_chunk_size_rebuilds_everything(settings: Settings, embedder: E
     assert set(collection.get()["ids"]) == {c.id for c in expected}
 
 
-def test_changing_embedding_model_rebuilds_everything(settings: Settings, embedder: Embedder) -> None:
-    first = build_index(settings, embedder=embedder)
+def test_changing_embedding_model_rebuilds_everything(settings: Settings, cached_embedder: Embedder) -> None:
+    first = build_index(settings, embedder=cached_embedder)
     other_model = settings.replace(embedding_model="other-minilm-for-tests")
-    counting = CountingEmbedder(embedder)
+    counting = CountingEmbedder(cached_embedder)
     report = build_index(other_model, embedder=counting)
     assert report.full_rebuild_reason is not None
-    assert "embedding model" in report.full_rebuild_reason and "other-minilm-for-tests" in report.full_rebuild_reason
+    assert (
+        "embedding model" in report.full_rebuild_reason
+        and "other-minilm-for-tests" in report.full_rebuild_reason
+    )
     assert report.chunks_embedded == first.chunks_total == len(counting.texts)
     _, manifest, _ = _live(other_model)
     assert manifest.embedding_model == "other-minilm-for-tests"
-    back = build_index(settings, embedder=embedder)
+    back = build_index(settings, embedder=cached_embedder)
     assert back.full_rebuild_reason is not None and back.chunks_embedded == first.chunks_total
 
 
-def test_index_of_another_format_version_is_rebuilt(settings: Settings, embedder: Embedder) -> None:
-    first = build_index(settings, embedder=embedder)
+def test_index_of_another_format_version_is_rebuilt(settings: Settings, cached_embedder: Embedder) -> None:
+    first = build_index(settings, embedder=cached_embedder)
     store, manifest, _ = _live(settings)
     store.write_manifest(dataclasses.replace(manifest, format_version=FORMAT_VERSION + 99))
-    report = build_index(settings, embedder=embedder)
+    report = build_index(settings, embedder=cached_embedder)
     assert report.full_rebuild_reason is not None and f"v{FORMAT_VERSION + 99}" in report.full_rebuild_reason
     assert report.chunks_embedded == first.chunks_total
 
 
-def test_chunk_ids_are_identical_across_full_rebuilds(settings: Settings, embedder: Embedder) -> None:
-    first = build_index(settings, embedder=embedder)
+def test_chunk_ids_are_identical_across_full_rebuilds(settings: Settings, cached_embedder: Embedder) -> None:
+    first = build_index(settings, embedder=cached_embedder)
     _, _, collection = _live(settings)
     ids_first = sorted(collection.get()["ids"])
-    again = build_index(settings, embedder=embedder, force=True)
+    again = build_index(settings, embedder=cached_embedder, force=True)
     _, _, collection = _live(settings)
     assert again.full_rebuild_reason == "requested"
     assert again.generation != first.generation
@@ -237,43 +269,45 @@ def test_chunk_ids_are_identical_across_full_rebuilds(settings: Settings, embedd
     assert len(ids_first) == first.chunks_total
 
 
-def test_interrupted_rebuild_leaves_the_old_index_live(settings: Settings, embedder: Embedder) -> None:
-    first = build_index(settings, embedder=embedder)
+def test_interrupted_rebuild_leaves_the_old_index_live(settings: Settings, cached_embedder: Embedder) -> None:
+    first = build_index(settings, embedder=cached_embedder)
     store, old_manifest, _ = _live(settings)
-    interrupting = InterruptingEmbedder(embedder)
+    interrupting = InterruptingEmbedder(cached_embedder)
     with pytest.raises(KeyboardInterrupt):
         build_index(settings.replace(embedding_batch_size=4), embedder=interrupting, store=store, force=True)
     assert len(interrupting.texts) == 4  # one batch was embedded before the interrupt
     assert store.read_manifest() == old_manifest
     collection = store.collection(old_manifest.generation)
     assert collection.count() == first.chunks_total
-    hits = DenseIndex(collection, embedder).search("How long was Ai Weiwei detained?", 3)
+    hits = DenseIndex(collection, cached_embedder).search("How long was Ai Weiwei detained?", 3)
     assert len(hits) == 3
     assert {h.review_id for h in hits} <= set(BOTH)
-    report = build_index(settings, embedder=embedder, store=store)
+    report = build_index(settings, embedder=cached_embedder, store=store)
     assert report.did_nothing
     assert store.generations() == [old_manifest.generation]
 
 
-def test_next_build_drops_a_generation_left_by_a_crash(settings: Settings, embedder: Embedder) -> None:
-    build_index(settings, embedder=embedder)
+def test_next_build_drops_a_generation_left_by_a_crash(settings: Settings, cached_embedder: Embedder) -> None:
+    build_index(settings, embedder=cached_embedder)
     store, manifest, _ = _live(settings)
     orphan = store.new_generation()  # what a killed build leaves behind
     orphan.add(ids=["x:0-1"], embeddings=[[0.1] * 384], documents=["x"], metadatas=[{"review_id": "x"}])
     assert sorted(store.generations()) == sorted([manifest.generation, orphan.name])
-    report = build_index(settings, embedder=embedder, store=store)
+    report = build_index(settings, embedder=cached_embedder, store=store)
     assert report.did_nothing
     assert store.generations() == [manifest.generation]
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(240)
-def test_killed_rebuild_process_leaves_the_old_index_usable(settings: Settings, embedder: Embedder) -> None:
+def test_killed_rebuild_process_leaves_the_old_index_usable(
+    settings: Settings, cached_embedder: Embedder
+) -> None:
     corpus = Path(settings.corpus_dir)
     for n in range(2, 6):  # more reviews, so the rebuild runs long enough to be killed in the middle
         source = corpus / f"review-00{n % 2}.md"
         (corpus / f"review-{n:03d}.md").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-    old = build_index(settings, embedder=embedder)
+    old = build_index(settings, embedder=cached_embedder)
     env = {
         **os.environ,
         "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
@@ -309,20 +343,26 @@ def test_killed_rebuild_process_leaves_the_old_index_usable(settings: Settings, 
     status = subprocess.run([ASSISTANT, "status"], env=env, capture_output=True, text=True, timeout=120)
     assert status.returncode == 0, status.stdout + status.stderr
     assert "index: up to date" in status.stdout
+    reopened = subprocess.run(
+        [sys.executable, "-c", _QUERY_IN_A_FRESH_PROCESS, str(settings.index_dir)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert reopened.returncode == 0, reopened.stderr
+    assert json.loads(reopened.stdout) == {"generation": old.generation, "count": old.chunks_total, "hits": 3}
     store, manifest, collection = _live(settings)
     assert manifest.generation == old.generation
     assert collection.count() == old.chunks_total
-    hits = DenseIndex(collection, embedder).search("How long was Ai Weiwei detained?", 3)
+    hits = DenseIndex(collection, cached_embedder).search("How long was Ai Weiwei detained?", 3)
     assert len(hits) == 3 and any("81 days" in h.text for h in hits)
-    report = build_index(settings, embedder=embedder, store=store)
+    report = build_index(settings, embedder=cached_embedder, store=store)
     assert report.did_nothing
     assert store.generations() == [old.generation]
 
 
 def test_second_build_while_one_is_running_raises_build_locked_error(
-    settings: Settings, embedder: Embedder
+    settings: Settings, cached_embedder: Embedder
 ) -> None:
-    blocking = BlockingEmbedder(embedder)
+    blocking = BlockingEmbedder(cached_embedder)
     results: list[IndexReport | BaseException] = []
 
     def first_build() -> None:
@@ -336,20 +376,22 @@ def test_second_build_while_one_is_running_raises_build_locked_error(
     try:
         assert blocking.entered.wait(timeout=60)
         with pytest.raises(BuildLockedError, match="another index build is running"):
-            build_index(settings, embedder=embedder)
+            build_index(settings, embedder=cached_embedder)
     finally:
         blocking.release.set()
         thread.join(timeout=60)
     assert len(results) == 1 and isinstance(results[0], IndexReport)
     assert results[0].added == BOTH
-    assert build_index(settings, embedder=embedder).did_nothing  # the lock is free again
+    assert build_index(settings, embedder=cached_embedder).did_nothing  # the lock is free again
 
 
-def test_index_status_missing_then_up_to_date_then_stale(settings: Settings, embedder: Embedder) -> None:
+def test_index_status_missing_then_up_to_date_then_stale(
+    settings: Settings, cached_embedder: Embedder
+) -> None:
     status = index_status(settings)
     assert status["state"] == "missing"
     assert status["changes"].added == BOTH
-    build_index(settings, embedder=embedder)
+    build_index(settings, embedder=cached_embedder)
     status = index_status(settings)
     assert status["state"] == "up to date" and status["reason"] is None
     _edit(Path(settings.corpus_dir) / "review-000.md")
@@ -357,24 +399,26 @@ def test_index_status_missing_then_up_to_date_then_stale(settings: Settings, emb
     assert status["state"] == "stale"
     assert status["changes"].changed == ("review-000",)
     assert "corpus changed" in status["reason"]
-    build_index(settings, embedder=embedder)
+    build_index(settings, embedder=cached_embedder)
     assert index_status(settings)["state"] == "up to date"
     status = index_status(settings.replace(chunk_size=300))
     assert status["state"] == "stale" and "chunking" in status["reason"]
 
 
-def test_bad_review_file_stops_the_build_and_keeps_the_index(settings: Settings, embedder: Embedder) -> None:
-    first = build_index(settings, embedder=embedder)
+def test_bad_review_file_stops_the_build_and_keeps_the_index(
+    settings: Settings, cached_embedder: Embedder
+) -> None:
+    first = build_index(settings, embedder=cached_embedder)
     (Path(settings.corpus_dir) / "review-002.md").write_text("no metadata here\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="review-002.md"):
-        build_index(settings, embedder=embedder)
+        build_index(settings, embedder=cached_embedder)
     _, manifest, collection = _live(settings)
     assert manifest.generation == first.generation
     assert collection.count() == first.chunks_total
 
 
-def test_report_summary_says_what_changed(settings: Settings, embedder: Embedder) -> None:
-    report = build_index(settings, embedder=embedder)
+def test_report_summary_says_what_changed(settings: Settings, cached_embedder: Embedder) -> None:
+    report = build_index(settings, embedder=cached_embedder)
     summary = report.summary()
     assert summary.startswith("added 2, changed 0, removed 0, unchanged 0 reviews")
     assert f"embedded {report.chunks_embedded} of {report.chunks_total} chunks" in summary
@@ -382,22 +426,25 @@ def test_report_summary_says_what_changed(settings: Settings, embedder: Embedder
 
 
 def test_manifest_round_trips_and_unreadable_manifest_is_an_index_state_error(
-    settings: Settings, embedder: Embedder
+    settings: Settings, cached_embedder: Embedder
 ) -> None:
-    build_index(settings, embedder=embedder)
+    build_index(settings, embedder=cached_embedder)
     _, manifest, _ = _live(settings)
     assert Manifest.from_json(manifest.to_json()) == manifest
-    assert manifest.reviews["review-001"].content_hash == parse_review(
-        Path(settings.corpus_dir) / "review-001.md"
-    ).content_hash
+    assert (
+        manifest.reviews["review-001"].content_hash
+        == parse_review(Path(settings.corpus_dir) / "review-001.md").content_hash
+    )
     with pytest.raises(IndexStateError, match="unreadable"):
         Manifest.from_json('{"format_version": 1}')
     with pytest.raises(IndexStateError, match="unreadable"):
         Manifest.from_json("not json")
 
 
-def test_missing_live_collection_is_an_index_state_error(settings: Settings, embedder: Embedder) -> None:
-    report = build_index(settings, embedder=embedder)
+def test_missing_live_collection_is_an_index_state_error(
+    settings: Settings, cached_embedder: Embedder
+) -> None:
+    report = build_index(settings, embedder=cached_embedder)
     store = open_store(settings)
     store.client.delete_collection(report.generation)
     with pytest.raises(IndexStateError, match="assistant index --rebuild"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 import pytest
-from fakes import HOSTILE_TEXT, FakeAssistant, make_reviews
+from fakes import FakeAssistant, make_reviews
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -34,7 +34,7 @@ def run(controller: ChatController, question: str, messages=None, turns=None, ba
 
 def make_controller(tmp_path: Path, **fake_args) -> tuple[ChatController, FakeAssistant]:
     bot = FakeAssistant(settings=Settings(feedback_path=tmp_path / "fb" / "feedback.jsonl"), **fake_args)
-    return ChatController(bot), bot
+    return ChatController(bot), bot  # type: ignore[arg-type]
 
 
 def test_passage_card_escapes_hostile_review_markup():
@@ -89,7 +89,7 @@ def test_answer_message_has_cards_timings_and_no_blank_lines():
     html = render_answer(answer, bot.reviews, turn=0, question="Who directed it?")
     assert 'id="cite-0-1"' in html and "<mark>Directed by Alison Klayman.</mark>" in html
     assert "A plain review" in html and "2012-09-18" in html
-    assert "<details class=\"timings\"><summary>Timings</summary>" in html and "12 ms" in html
+    assert '<details class="timings"><summary>Timings</summary>' in html and "12 ms" in html
     assert "\n" not in html  # a blank line would end the chatbot's Markdown HTML block
 
 
@@ -223,18 +223,23 @@ def test_gradio_server_variables_win_over_settings():
 
 def test_loading_status_follows_the_future():
     pending: Future[FakeAssistant] = Future()
-    controller = ChatController(pending)  # type: ignore[arg-type]
+    controller = ChatController(pending)
     text, loading = controller.loading_status()
     assert loading and "Loading" in text
     pending.set_result(FakeAssistant())
     assert controller.loading_status() == ("", False)
     failed: Future[FakeAssistant] = Future()
     failed.set_exception(RuntimeError("no index"))
-    assert "could not start: no index" in ChatController(failed).loading_status()[0]  # type: ignore[arg-type]
+    assert "could not start: no index" in ChatController(failed).loading_status()[0]
 
 
 def test_build_app_exposes_the_ask_endpoint_only():
-    app = build_app(FakeAssistant())  # type: ignore[arg-type]
+    app = build_app(FakeAssistant())
     public = [fn.api_name for fn in app.fns.values() if fn.api_visibility == "public"]
     assert public == ["ask"]
-    assert HOSTILE_TEXT not in json.dumps(app.config, default=str)  # reviews load on demand, escaped
+
+
+def test_rebuild_runs_in_its_own_queue_so_chat_is_not_blocked():
+    app = build_app(FakeAssistant())
+    groups = {fn.name: fn.concurrency_id for fn in app.fns.values()}
+    assert groups["rebuild"] == "rebuild" and groups["respond"] == "chat"

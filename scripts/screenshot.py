@@ -1,0 +1,116 @@
+"""Start the real app, ask a question in headless Chromium and save a screenshot for the README.
+
+    .venv/bin/python scripts/screenshot.py [--question "Who directed the film?"] [--out docs/screenshot.png]
+
+Needs Debian's chromium (`apt-get install -y chromium`) and the `playwright` package. The app runs on a
+free port over the project's corpus with a throw-away index, so nothing in the checkout changes but --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def main() -> int:
+    """Run the app, take the screenshot, stop the app; return the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--question", default="Who directed the film?")
+    parser.add_argument("--follow-up", default="What did he install at Tate Modern?")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        port = _free_port()
+        process, log_path = _start_app(Path(workdir), port)
+        try:
+            _wait_ready(process, log_path)
+            _shoot(f"http://127.0.0.1:{port}/", args)
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+    print(f"saved {args.out}")
+    return 0
+
+
+def _start_app(workdir: Path, port: int) -> tuple[subprocess.Popen[bytes], Path]:
+    """Start `python app.py` on `port` with a temporary index; return the process and its log."""
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(workdir / "index"),
+        "ASSISTANT_FEEDBACK_PATH": str(workdir / "feedback.jsonl"),
+        "GRADIO_SERVER_NAME": "127.0.0.1",
+        "GRADIO_SERVER_PORT": str(port),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+    }
+    log_path = workdir / "app.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-u", "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    return process, log_path
+
+
+def _wait_ready(process: subprocess.Popen[bytes], log_path: Path, timeout: float = 240.0) -> None:
+    """Return once the app logs that the assistant is ready; raise with the log if it fails."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log = log_path.read_text(errors="replace")
+        if process.poll() is not None:
+            raise SystemExit(f"app.py exited with {process.returncode}:\n{log}")
+        if "Assistant ready" in log and "Running on" in log:
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"app.py not ready after {timeout:.0f} s:\n{log_path.read_text()}")
+
+
+def _shoot(url: str, args: argparse.Namespace) -> None:
+    """Ask the questions, open the first cited passage in the viewer, and save the screenshot."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1250})
+        page.goto(url)
+        for number, question in enumerate([args.question, args.follow_up], start=1):
+            if not question:
+                continue
+            box = page.get_by_test_id("textbox")
+            box.fill(question)
+            box.press("Enter")
+            answer = page.locator('[data-testid="bot"]').nth(number - 1)
+            expect(answer.locator(".answer:not(.streaming)")).to_be_visible(timeout=60_000)
+        page.locator('[data-testid="bot"]').last.locator(".passage").first.click()
+        expect(page.locator("#review-viewer mark")).to_be_visible(timeout=10_000)
+        page.wait_for_timeout(500)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(args.out))
+        browser.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
