@@ -104,7 +104,8 @@ class Assistant:
         )
 
     def _backend(self) -> AnswerBackend:
-        key = f"{self.settings.backend}:{self.settings.refusal_threshold}"
+        s = self.settings
+        key = f"{s.backend}:{s.refusal_threshold}:{s.answer_sentences}:{s.sentence_margin}"
         if key not in self._backends:
             self._backends[key] = make_backend(self.settings, self.models)
         return self._backends[key]
@@ -122,7 +123,12 @@ class Assistant:
 def make_backend(settings: Settings, models: Models) -> AnswerBackend:
     """Return the answer backend named by `settings.backend`."""
     if settings.backend == "extractive":
-        return ExtractiveBackend(models.sentence_scorer, threshold=settings.refusal_threshold)
+        return ExtractiveBackend(
+            models.sentence_scorer,
+            threshold=settings.refusal_threshold,
+            max_sentences=settings.answer_sentences,
+            margin=settings.sentence_margin,
+        )
     if settings.backend in ("openai", "llamacpp"):
         from .generative import make_generative_backend
 

@@ -57,6 +57,10 @@ class Settings:
     # Extractive backend: minimum cross-encoder logit of the best sentence to answer at all
     # (swept on eval/: lower answers more but refuses fewer unanswerables; see README).
     refusal_threshold: float = 0.0
+    # Extractive backend: at most this many sentences per answer; a second one is added when it
+    # scores within `sentence_margin` of the best (helps questions that need two passages).
+    answer_sentences: int = 2
+    sentence_margin: float = 4.0
     # Longest question accepted, in characters.
     max_question_chars: int = 2000
 
