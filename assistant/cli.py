@@ -236,7 +236,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     cases = load_cases(args.questions, {r.id: r for r in load_reviews(Path(settings.corpus_dir))})
     cases = cases[: args.limit] if args.limit else cases
     bot = load_assistant(settings, on_progress=_progress_bar())
-    variants: list[tuple[str, dict[str, Any]]] = [("base", {})] + [(spec, parse_assignments(spec.split(","))) for spec in args.compare]
+    variants: list[tuple[str, dict[str, Any]]] = [("base", {})] + [
+        (spec, parse_assignments(spec.split(","))) for spec in args.compare
+    ]
     runs = []
     for name, changes in variants:
         variant = bot.with_settings(**changes) if changes else bot

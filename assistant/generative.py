@@ -44,6 +44,18 @@ def load_prompt(name: str) -> str:
     return resources.files(__package__).joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
 
 
+def prompt_messages(name: str, **values: str) -> list[Any]:
+    """Return the chat messages of prompt `name` filled with `values`.
+
+    A line `---` in the file ends the system message; the rest is the user's message.
+    """
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    system, _, user = load_prompt(name).rpartition("\n---\n")
+    messages: list[Any] = [SystemMessage(content=system.format(**values).strip())] if system else []
+    return [*messages, HumanMessage(content=user.format(**values).strip())]
+
+
 def format_passages(hits: Sequence[Hit], reviews: Mapping[str, Review]) -> str:
     """Return the passages numbered [1]..[n], each headed by its review's title and date."""
     blocks = []
@@ -55,18 +67,18 @@ def format_passages(hits: Sequence[Hit], reviews: Mapping[str, Review]) -> str:
     return "\n\n".join(blocks)
 
 
-def answer_prompt(question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> str:
-    """Return the prompt asking for a short answer with [n] markers, or the sentinel."""
+def answer_messages(question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> list[Any]:
+    """Return the messages asking for a short answer with [n] markers, or the sentinel."""
     passages = format_passages(hits, reviews) or "(no passages were found)"
-    return load_prompt("answer").format(passages=passages, question=question, sentinel=SENTINEL)
+    return prompt_messages("answer", passages=passages, question=question, sentinel=SENTINEL)
 
 
-def condense_prompt(question: str, history: History, turns: int = 3) -> str:
-    """Return the prompt asking to rewrite `question` as a standalone question, given recent turns."""
+def condense_messages(question: str, history: History, turns: int = 3) -> list[Any]:
+    """Return the messages asking to rewrite `question` as a standalone question, given recent turns."""
     lines = []
     for asked, answered in list(history)[-turns:]:
         lines += [f"User: {asked.strip()}", f"Assistant: {strip_markers(answered, keep=set()).strip()}"]
-    return load_prompt("condense").format(history="\n".join(lines), question=question)
+    return prompt_messages("condense", history="\n".join(lines), question=question)
 
 
 def is_refusal(text: str) -> bool:
@@ -112,10 +124,13 @@ def claims_by_marker(text: str) -> dict[int, str]:
     return claims
 
 
-def narrow_span(hit: Hit, reviews: Mapping[str, Review], claim: str) -> tuple[int, int]:
-    """Return (start, end) of the sentence of `hit` sharing most words with `claim`; else the whole hit."""
+def narrow_span(hit: Hit, reviews: Mapping[str, Review], claim: str, min_overlap: int = 2) -> tuple[int, int]:
+    """Return (start, end) of the sentence of `hit` sharing the most words with `claim`, or the whole hit.
+
+    A sentence needs `min_overlap` shared words, so a vague claim keeps its whole passage as evidence.
+    """
     wanted = set(tokenize(claim))
-    best, best_overlap = (hit.start, hit.end), 0
+    best, best_overlap = (hit.start, hit.end), min_overlap - 1
     for _, span in candidate_sentences([hit], reviews):
         overlap = len(wanted & set(tokenize(reviews[hit.review_id].text[span.start : span.end])))
         if overlap > best_overlap:
@@ -180,7 +195,7 @@ class GenerativeBackend:
             yield Draft(text="", citations=(), refused=True)
             return
         pieces: list[str] = []
-        yield from hide_sentinel(self._chat(answer_prompt(question, hits, reviews), pieces))
+        yield from hide_sentinel(self._chat(answer_messages(question, hits, reviews), pieces))
         yield parse_draft("".join(pieces), hits, reviews, narrow=self.narrow_quotes)
 
     def condense(self, question: str, history: History) -> str:
@@ -188,14 +203,12 @@ class GenerativeBackend:
         question = question.strip()
         if not history:
             return question
-        reply = "".join(self._chat(condense_prompt(question, history), []))
+        reply = "".join(self._chat(condense_messages(question, history), []))
         return clean_question(reply) or question
 
-    def _chat(self, prompt: str, record: list[str]) -> Iterator[str]:
-        from langchain_core.messages import HumanMessage
-
+    def _chat(self, messages: list[Any], record: list[str]) -> Iterator[str]:
         try:
-            for chunk in self.chat_model.stream([HumanMessage(content=prompt)]):
+            for chunk in self.chat_model.stream(messages):
                 text = str(chunk.text)
                 if text:
                     record.append(text)
