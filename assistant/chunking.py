@@ -11,7 +11,7 @@ from .corpus import Review
 # line. Abbreviations that would end a "sentence" too early are rare in film reviews; we guard the
 # common ones so "Dr. Ai" or "U.S. release" stay in one piece.
 _END_RE = re.compile(r"[.!?][’”\"')\]]*(?=\s)|\n\s*\n")
-_ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "u.s.", "u.k.", "e.g.", "i.e.", "no.")
+_ABBREVIATION_RE = re.compile(r"(?<![\w.])(?:mr|mrs|ms|dr|st|vs|u\.s|u\.k|e\.g|i\.e)\.\Z", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ def split_sentences(text: str) -> list[Span]:
     start = 0
     for match in _END_RE.finditer(text):
         end = match.end()
-        if text[max(0, end - 5) : end].lower().endswith(_ABBREVIATIONS) and "\n" not in match.group():
+        dot = match.start() + 1  # just after the . ! or ?, before any closing quote
+        if _ABBREVIATION_RE.search(text[max(0, dot - 6) : dot]) and "\n" not in match.group():
             continue
         _append_trimmed(spans, text, start, end)
         start = end
@@ -83,6 +84,10 @@ def _pack(sentences: list[Span], chunk_size: int, overlap: int) -> list[list[Spa
         if j >= len(sentences):
             break
         i = max(i + 1, j - overlap)
+        # Never start a chunk with overlap that cannot share it with a new sentence: it would be a
+        # duplicate of the end of the previous chunk.
+        while i < j and sentences[j].end - sentences[i].start > chunk_size:
+            i += 1
     return groups
 
 

@@ -163,6 +163,7 @@ def cmd_add_review(args: argparse.Namespace, settings: Settings) -> int:
         id=review_id, title=args.title, text=text, outlet=args.outlet, author=args.author,
         date=args.date, url=args.url,
     )  # fmt: skip
+    Path(settings.corpus_dir).mkdir(parents=True, exist_ok=True)
     path = write_review(review, Path(settings.corpus_dir))
     print(f"wrote {path} ({len(text)} characters). Run `assistant index` to index it.")
     return 0

@@ -16,7 +16,7 @@ _ANAPHORA = re.compile(
     r"the film|the same|the director|the artist)\b",
     re.IGNORECASE,
 )
-_FOLLOW_UP_START = re.compile(r"^\s*(and|but|so|also|what about|how about|why|really)\b", re.IGNORECASE)
+_FOLLOW_UP_START = re.compile(r"^\s*(and|but|so|also|what about|how about|really)\b", re.IGNORECASE)
 _CONTENT_WORD = re.compile(r"[A-Za-z0-9]{4,}")
 
 
@@ -38,4 +38,5 @@ def condense_question(question: str, history: History, max_chars: int = 600) -> 
         return question
     last_q, last_a = history[-1]
     context = f"{last_q.strip()} {strip_markers(last_a, keep=set()).strip()}".strip()
-    return f"{question} ({context[: max(0, max_chars - len(question))]})"
+    room = max_chars - len(question) - len(" ()")
+    return f"{question} ({context[:room]})" if room > 0 else question

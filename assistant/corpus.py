@@ -184,7 +184,11 @@ def slugify(text: str) -> str:
 
 
 def read_utf8(path: Path) -> str:
-    data = path.read_bytes()
+    """Return the text of `path`; raise CorpusError if it is unreadable or not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot read the file ({exc.strerror}).") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -99,16 +99,16 @@ def extract_span(sentence: str, question: str, kind: str | None) -> str | None:
     for match in _PATTERNS[kind].finditer(sentence):
         candidate = re.sub(r"[’']s$", "", match.group(0).strip(" ,.;:’'")).strip()
         words = set(tokenize(candidate))
-        if candidate and words and not words <= asked and not _is_sentence_start_only(sentence, match, kind):
+        if candidate and words and not words <= asked and not _is_not_an_answer(candidate, match, kind):
             return candidate
     return None
 
 
-def _is_sentence_start_only(sentence: str, match: re.Match[str], kind: str) -> bool:
+def _is_not_an_answer(candidate: str, match: re.Match[str], kind: str) -> bool:
     # A capitalised first word is not a name by itself ("Although", "Later"); a bare year is not
     # a quantity ("in 2011").
     if kind == "quantity":
-        return bool(re.fullmatch(r"(?:1[89]|20)\d\d", match.group(0).strip()))
+        return bool(re.fullmatch(r"(?:1[89]|20)\d\d", candidate))
     return kind == "name" and match.start() == 0 and " " not in match.group(0)
 
 

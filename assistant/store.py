@@ -17,7 +17,7 @@ from typing import Any
 
 from .config import Settings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # v2: sentence splitter and overlap fixes change chunk ids
 _MANIFEST_ID = "manifest"
 
 

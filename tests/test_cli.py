@@ -50,7 +50,9 @@ def test_index_says_what_it_did(
     assert "embedding chunks" not in err  # --quiet
 
 
-def test_index_rebuild_says_why(built_index: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_index_rebuild_says_why(
+    built_index: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     settings = built_index.replace(index_dir=tmp_path / "index")
     assert cli.main(["index", "--quiet", "--rebuild", *_where(settings)]) == 0
     out = capsys.readouterr().out

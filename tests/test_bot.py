@@ -1,0 +1,104 @@
+"""The real assistant end to end: real embedding model, real cross-encoder, real Chroma in tmp."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import load_assistant
+from assistant.answering import Answer, QuestionError
+from assistant.bot import Assistant
+from assistant.cli import _ask_jsonl
+from assistant.config import Settings
+
+SHIPPED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    root = tmp_path_factory.mktemp("bot")
+    shutil.copytree(SHIPPED_CORPUS, root / "corpus")
+    # No index yet: load_assistant builds it.
+    return load_assistant(Settings(corpus_dir=root / "corpus", index_dir=root / "index"))
+
+
+def _assert_checkable(answer: Answer, bot: Assistant) -> None:
+    for citation in answer.citations:
+        assert bot.reviews[citation.review_id].text[citation.start : citation.end] == citation.quote
+        assert f"[{citation.number}]" in answer.text
+
+
+def test_factual_question_gets_a_short_cited_answer(bot: Assistant) -> None:
+    answer = bot.ask("How long was Ai Weiwei detained?")
+    assert not answer.refused
+    assert answer.text.startswith("81 days [1]")
+    assert any("81 days" in c.quote for c in answer.citations)
+    _assert_checkable(answer, bot)
+
+
+def test_director_question(bot: Assistant) -> None:
+    answer = bot.ask("Who directed the film?")
+    assert "Alison Klayman" in answer.text
+    _assert_checkable(answer, bot)
+
+
+def test_follow_up_uses_the_history(bot: Assistant) -> None:
+    history = [("What did Ai Weiwei install at Tate Modern?", "Sunflower Seeds [1].")]
+    answer = bot.ask("How many were there?", history)
+    assert "What did Ai Weiwei install at Tate Modern?" in answer.standalone_question
+    assert "100 million" in answer.text or "one hundred million" in answer.text
+    _assert_checkable(answer, bot)
+
+
+def test_off_topic_question_is_refused_without_citations(bot: Assistant) -> None:
+    answer = bot.ask("What is the best recipe for dumplings?")
+    assert answer.refused and answer.citations == ()
+    assert "reviews don't say" in answer.text
+
+
+def test_stream_yields_text_then_the_answer(bot: Assistant) -> None:
+    pieces = list(bot.stream("Who was Ai Weiwei's father?"))
+    assert isinstance(pieces[-1], Answer)
+    assert len(pieces) > 2 and all(isinstance(p, str) for p in pieces[:-1])
+    assert "Ai Qing" in pieces[-1].text
+
+
+def test_bad_questions_raise_question_error(bot: Assistant) -> None:
+    for question in ("", "   ", "x" * 100_000, b"\xff\x00\xfe"):
+        with pytest.raises(QuestionError):
+            bot.ask(question)
+
+
+def test_with_settings_shares_models_and_changes_answering(bot: Assistant) -> None:
+    wider = bot.with_settings(top_k=8)
+    assert wider.models is bot.models and wider.settings.top_k == 8 and bot.settings.top_k != 8
+    assert len(wider.ask("How long was Ai Weiwei detained?").passages) == 8
+
+
+def test_ask_jsonl_is_one_stable_record_per_line(bot: Assistant) -> None:
+    lines = [
+        json.dumps({"id": "a", "question": "How long was Ai Weiwei detained?"}),
+        json.dumps(
+            {
+                "id": "b",
+                "question": "Was it her first feature?",
+                "history": [["Who directed it?", "Alison Klayman"]],
+            }
+        ),
+        json.dumps({"id": "c", "question": ""}),
+        "not json",
+    ]
+    out = io.StringIO()
+    status = _ask_jsonl(bot, lines, out)
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["id"] for r in records[:3]] == ["a", "b", "c"] and len(records) == 4
+    assert status == 1  # two bad lines
+    first = records[0]
+    assert set(first) == {"id", "answer", "refused", "citations", "latency_s"}
+    assert "81 days" in first["answer"] and first["refused"] is False
+    assert set(first["citations"][0]) == {"number", "review_id", "start", "end", "quote"}
+    assert "error" in records[2] and "error" in records[3]
