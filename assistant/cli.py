@@ -299,17 +299,12 @@ def _case_bar(desc: str) -> Callable[[int, int], None]:
 
     def update(done: int, total: int) -> None:
         if not bar:
-            bar.append(tqdm(total=total, desc=desc, unit="q", file=sys.stderr, mininterval=_bar_interval()))
+            bar.append(tqdm(total=total, desc=desc, unit="q", file=sys.stderr))
         bar[0].update(done - bar[0].n)
         if done >= total:
             bar[0].close()
 
     return update
-
-
-def _bar_interval() -> float:
-    # In a log file (CI) a bar redrawn ten times a second is noise; every 10 s is enough.
-    return 0.1 if sys.stderr.isatty() else 10.0
 
 
 def _progress_bar() -> Callable[[int, int], None]:

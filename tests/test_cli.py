@@ -25,7 +25,10 @@ def _where(settings: Settings) -> list[str]:
 
 
 def _chunk_count(settings: Settings) -> int:
-    return sum(len(split_review(r, 400, 1)) for r in load_reviews(Path(settings.corpus_dir)))
+    return sum(
+        len(split_review(r, settings.chunk_size, settings.chunk_overlap_sentences))
+        for r in load_reviews(Path(settings.corpus_dir))
+    )
 
 
 def test_index_says_what_it_did(
@@ -64,7 +67,13 @@ def test_status_exit_codes(built_index: Settings, tmp_path: Path, capsys: pytest
     assert cli.main(["status", *_where(built_index)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("index: up to date\n")
-    per_review = len(split_review(load_reviews(Path(built_index.corpus_dir))[0], 400, 1))
+    per_review = len(
+        split_review(
+            load_reviews(Path(built_index.corpus_dir))[0],
+            built_index.chunk_size,
+            built_index.chunk_overlap_sentences,
+        )
+    )
     assert f"review-000: {per_review} chunks" in out
 
     missing = built_index.replace(index_dir=tmp_path / "no-index")

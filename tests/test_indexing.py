@@ -222,7 +222,11 @@ def test_changing_chunk_size_rebuilds_everything(settings: Settings, cached_embe
     counting = CountingEmbedder(cached_embedder)
     report = build_index(smaller, embedder=counting)
     expected = _chunks(smaller)
-    assert report.full_rebuild_reason is not None and "chunking 400/1 -> 250/1" in report.full_rebuild_reason
+    assert (
+        report.full_rebuild_reason is not None
+        and f"chunking 400/{settings.chunk_overlap_sentences} -> 250/{settings.chunk_overlap_sentences}"
+        in report.full_rebuild_reason
+    )
     assert report.chunks_embedded == report.chunks_total == len(expected) == len(counting.texts)
     assert report.unchanged == BOTH  # the corpus itself did not move
     assert "full rebuild" in report.summary()
