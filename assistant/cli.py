@@ -314,15 +314,7 @@ def _progress_bar() -> Callable[[int, int], None]:
 
     def update(done: int, total: int) -> None:
         if not bar:
-            bar.append(
-                tqdm(
-                    total=total,
-                    desc="embedding chunks",
-                    unit="chunk",
-                    file=sys.stderr,
-                    mininterval=_bar_interval(),
-                )
-            )
+            bar.append(tqdm(total=total, desc="embedding chunks", unit="chunk", file=sys.stderr))
         bar[0].update(done - bar[0].n)
         if done >= total:
             bar[0].close()
