@@ -58,7 +58,7 @@ def main() -> None:
     review.write_text(review.read_text(encoding="utf-8") + "\nAn added closing sentence.\n", encoding="utf-8")
     report = timed("rebuild, one review edited", lambda: build_index(settings, embedder=models.embedder))
     print(f"  {report.summary()}")
-    bot = timed("load assistant (cold, new process parts)", lambda: load_assistant(settings))
+    bot = timed("load assistant (torch already imported)", lambda: load_assistant(settings))
     latencies = []
     for i in range(args.questions):
         started = time.perf_counter()
