@@ -255,7 +255,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     runs = []
     for name, changes in variants:
         variant = bot.with_settings(**changes) if changes else bot
-        bar = _case_bar(f"eval {name}")
+        bar = _progress_bar(f"eval {name}", "q")
         runs.append(run_cases(variant, cases, name, args.retrieval_only, bar))
     thresholds = {} if args.no_thresholds or args.retrieval_only else load_thresholds(args.thresholds)
     problems = check_thresholds(runs[0].summary, thresholds)
@@ -292,29 +292,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _case_bar(desc: str) -> Callable[[int, int], None]:
+def _progress_bar(desc: str = "embedding chunks", unit: str = "chunk") -> Callable[[int, int], None]:
+    """Return an on_progress(done, total) callback drawing a bar on stderr once work starts."""
     from tqdm import tqdm
 
     bar: list[tqdm] = []
 
     def update(done: int, total: int) -> None:
         if not bar:
-            bar.append(tqdm(total=total, desc=desc, unit="q", file=sys.stderr))
-        bar[0].update(done - bar[0].n)
-        if done >= total:
-            bar[0].close()
-
-    return update
-
-
-def _progress_bar() -> Callable[[int, int], None]:
-    from tqdm import tqdm
-
-    bar: list[tqdm] = []
-
-    def update(done: int, total: int) -> None:
-        if not bar:
-            bar.append(tqdm(total=total, desc="embedding chunks", unit="chunk", file=sys.stderr))
+            bar.append(tqdm(total=total, desc=desc, unit=unit, file=sys.stderr))
         bar[0].update(done - bar[0].n)
         if done >= total:
             bar[0].close()

@@ -45,6 +45,9 @@ def load_embedder(name: str) -> Embedder:
     """Return the LangChain embeddings for the model `name`, on the CPU, normalised vectors."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from langchain_huggingface import HuggingFaceEmbeddings
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # our own bar says what is going on
 
     target = resolve_model_path(name)
     try:
