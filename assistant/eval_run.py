@@ -19,7 +19,9 @@ from .evaluation import (
 )
 
 _HEADLINE = [
+    ("recall@1", "retrieval recall@1"),
     ("recall@5", "retrieval recall@5"),
+    ("recall@10", "retrieval recall@10"),
     ("mrr", "retrieval MRR"),
     ("accuracy", "answer accuracy (answerable)"),
     ("exact_match", "exact match"),
@@ -120,7 +122,7 @@ def render_markdown(runs: Sequence[EvalRun], problems: Sequence[str], plots: Seq
         ["metric"] + [r.name for r in runs],
         [[label] + [_fmt(k, r.summary.get(k)) for r in runs] for k, label in _HEADLINE],
     )
-    parts += ["", "Retrieval: " + ", ".join(f"recall@{k}" for k in RECALL_KS) + " below.", ""]
+    parts += [""]
     for run in runs:
         parts += [
             f"## {run.name}",
