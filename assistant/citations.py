@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .corpus import Review
 from .retrieval import Hit
 
-_MARKER_RE = re.compile(r"\[(\d{1,3})\]")
+MARKER_RE = re.compile(r"\[(\d{1,3})\]")
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def verify_citations(
 def markers_in(text: str) -> list[int]:
     """Return the marker numbers in order of first use: 'a [2] b [1][2]' -> [2, 1]."""
     seen: list[int] = []
-    for match in _MARKER_RE.finditer(text):
+    for match in MARKER_RE.finditer(text):
         number = int(match.group(1))
         if number not in seen:
             seen.append(number)
@@ -69,14 +69,14 @@ def strip_markers(text: str, keep: set[int]) -> str:
     def replace(match: re.Match[str]) -> str:
         return match.group(0) if int(match.group(1)) in keep else ""
 
-    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r" {2,}", " ", _MARKER_RE.sub(replace, text))).strip()
+    return re.sub(r"\s+([.,;:!?])", r"\1", re.sub(r" {2,}", " ", MARKER_RE.sub(replace, text))).strip()
 
 
 def renumber(text: str, citations: Sequence[Citation]) -> tuple[str, list[Citation]]:
     """Return text and citations renumbered 1..n in order of first use in the text."""
     order = [n for n in markers_in(text) if any(c.number == n for c in citations)]
     mapping = {old: new for new, old in enumerate(order, start=1)}
-    new_text = _MARKER_RE.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
+    new_text = MARKER_RE.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
     renumbered = [_with_number(c, mapping[c.number]) for c in citations if c.number in mapping]
     return new_text, sorted(renumbered, key=lambda c: c.number)
 

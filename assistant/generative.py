@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .citations import Citation, strip_markers
+from .citations import MARKER_RE, Citation, strip_markers
 from .config import Settings
 from .conversation import History
 from .corpus import Review
@@ -29,7 +29,6 @@ from .retrieval import Hit, tokenize
 SENTINEL = "NOT IN REVIEWS"
 INSTALL_HINT = "pip install 'never-sorry-assistant[generative]'"
 
-_MARKER_RE = re.compile(r"\[(\d{1,3})\]")
 # "[1, 2]" and "[1; 3]" are read as "[1][2]", "[1][3]": models often group markers that way.
 _GROUPED_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})+)\]")
 
@@ -114,7 +113,7 @@ def claims_by_marker(text: str) -> dict[int, str]:
     """
     claims: dict[int, str] = {}
     last, claim = 0, ""
-    for match in _MARKER_RE.finditer(text):
+    for match in MARKER_RE.finditer(text):
         segment = text[last : match.start()]
         if re.search(r"\w", segment):  # "[1][2]": the second marker backs the same words
             claim = segment
