@@ -20,15 +20,8 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT / "tests"))
+from live_app import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one list of flags for tests and script)
 
 
 def main() -> int:
@@ -37,7 +30,7 @@ def main() -> int:
     parser.add_argument("--question", default="Who directed the film?")
     parser.add_argument("--follow-up", default="What did he install at Tate Modern?")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", default=str(CHROMIUM))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         port = _free_port()

@@ -16,6 +16,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_LINE = "Assistant ready"
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless Debian chromium on a machine with no network: without the background-networking flags it
+# keeps trying (and failing) to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # Markup in a review must show as text. If any of it ran, window.__pwned would be set.
 HOSTILE_REVIEW = """---

@@ -8,18 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_app import LiveApp, running_app
+from live_app import CHROMIUM, CHROMIUM_ARGS, LiveApp, running_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ANSWER_TIMEOUT = 60_000  # ms; the first answer on 2 busy cores can be slow
 
 pytestmark = [
