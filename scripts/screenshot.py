@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from live_app import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (one list of flags for tests and script)
+from live_app import CHROMIUM, CHROMIUM_ARGS, free_port, stop_process  # noqa: E402  (one list of flags for tests and script)
 
 
 def main() -> int:
@@ -33,14 +32,13 @@ def main() -> int:
     parser.add_argument("--chromium", default=str(CHROMIUM))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        port = _free_port()
+        port = free_port()
         process, log_path = _start_app(Path(workdir), port)
         try:
             _wait_ready(process, log_path)
             _shoot(f"http://127.0.0.1:{port}/", args)
         finally:
-            process.terminate()
-            process.wait(timeout=15)
+            stop_process(process)
     print(f"saved {args.out}")
     return 0
 
@@ -97,12 +95,6 @@ def _shoot(url: str, args: argparse.Namespace) -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(args.out))
         browser.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 if __name__ == "__main__":

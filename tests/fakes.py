@@ -11,6 +11,7 @@ from assistant.answering import REFUSAL_TEXT, Answer, validate_question
 from assistant.citations import Citation
 from assistant.config import Settings
 from assistant.corpus import Review
+from assistant.store import ReviewEntry
 
 HOSTILE_TEXT = (
     'A review with markup. <script>window.__pwned=1</script> and <img src=x onerror="window.__pwned=2"> '
@@ -35,13 +36,6 @@ def make_reviews() -> dict[str, Review]:
 class FakeManifest:
     reviews: dict[str, Any]
     built_at: float = 1_700_000_000.0
-
-
-@dataclass(frozen=True)
-class FakeEntry:
-    content_hash: str
-    chunks: int
-    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,7 +105,7 @@ class FakeAssistant:
         return Answer(text, citations, refused, question, question, self.settings.backend, timings)
 
     def index_status(self) -> dict[str, Any]:
-        entries = {rid: FakeEntry("hash", 3, r.title) for rid, r in self.reviews.items()}
+        entries = {rid: ReviewEntry("hash", 3, r.title) for rid, r in self.reviews.items()}
         return {"state": "up to date", "reason": None, "changes": None, "manifest": FakeManifest(entries)}
 
     def rebuild_index(self, on_progress: Callable[[int, int], None] | None = None) -> FakeReport:

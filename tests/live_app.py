@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_LINE = "Assistant ready"
@@ -59,6 +60,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_process(process: subprocess.Popen[Any], timeout: float = 15) -> None:
+    """Terminate `process`, killing it if it has not exited within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def make_corpus(workdir: Path) -> Path:
     """Copy the project's reviews into `workdir/corpus` and add the hostile review; return the folder."""
     corpus = workdir / "corpus"
@@ -95,12 +106,7 @@ def running_app(workdir: Path, timeout: float = 240.0) -> Iterator[LiveApp]:
             _wait_until_ready(process, app, timeout)
             yield app
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def _wait_until_ready(process: subprocess.Popen[bytes], app: LiveApp, timeout: float) -> None:

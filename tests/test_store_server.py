@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from live_app import free_port, stop_process
 
 from assistant.chunking import split_review
 from assistant.config import Settings
@@ -23,13 +23,6 @@ from assistant.store import IndexStateError, open_store
 pytestmark = [pytest.mark.server, pytest.mark.timeout(180)]
 
 CHROMA = str(Path(sys.executable).with_name("chroma"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _wait_for_heartbeat(port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
@@ -51,7 +44,7 @@ def _wait_for_heartbeat(port: int, process: subprocess.Popen[bytes], log: Path, 
 @pytest.fixture
 def chroma_port(tmp_path: Path) -> Iterator[int]:
     """A real Chroma server with its data in tmp; stopped at the end of the test."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "chroma.log"
     with open(log, "wb") as sink:
         process = subprocess.Popen(
@@ -72,12 +65,7 @@ def chroma_port(tmp_path: Path) -> Iterator[int]:
         _wait_for_heartbeat(port, process, log)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process, timeout=20)
 
 
 def test_index_builds_updates_and_answers_on_a_chroma_server(
@@ -115,6 +103,6 @@ def test_index_builds_updates_and_answers_on_a_chroma_server(
 
 
 def test_unreachable_server_is_an_index_state_error(settings: Settings) -> None:
-    server = settings.replace(chroma_host="127.0.0.1", chroma_port=_free_port())
+    server = settings.replace(chroma_host="127.0.0.1", chroma_port=free_port())
     with pytest.raises(IndexStateError, match=r"cannot open the Chroma server at 127\.0\.0\.1:\d+"):
         open_store(server)
