@@ -111,7 +111,7 @@ def build_index(
     store = store or open_store(settings)
     with _build_lock(settings):
         manifest = store.read_manifest()
-        reason = "requested" if force else _full_rebuild_reason(manifest, settings)
+        reason = "requested" if force else (manifest.settings_mismatch(settings) if manifest else None)
         changes = diff_reviews(reviews, None if reason else manifest)
         if manifest and not reason and not (changes.added or changes.changed or changes.removed):
             store.drop_generations(keep=manifest.generation)
@@ -122,14 +122,9 @@ def build_index(
         )
         store.drop_generations(keep=new_manifest.generation)
     if manifest and reason:
-        changes = _relabel_full_rebuild(reviews, manifest)
+        # After a full rebuild, still tell the user how the corpus moved relative to the old index.
+        changes = diff_reviews(reviews, manifest)
     return _report(changes, new_manifest, reason, embedded, started, new_manifest.generation)
-
-
-def _full_rebuild_reason(manifest: Manifest | None, settings: Settings) -> str | None:
-    if manifest is None:
-        return None
-    return manifest.settings_mismatch(settings)
 
 
 def _write_generation(
@@ -236,11 +231,6 @@ def _make_manifest(
         built_at=time.time(),
         reviews=entries,
     )
-
-
-def _relabel_full_rebuild(reviews: Sequence[Review], old: Manifest) -> ReviewChanges:
-    # After a full rebuild, still tell the user how the corpus moved relative to the old index.
-    return diff_reviews(reviews, old)
 
 
 def _report(
