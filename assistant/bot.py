@@ -155,6 +155,7 @@ def load_assistant(
     settings = settings or Settings.from_env()
     models = load_models(settings)
     store = open_store(settings)
-    if build_if_missing and index_status(settings, store)["state"] != "up to date":
+    if build_if_missing:
+        # Cheap when the index is up to date: build_index compares hashes and embeds nothing.
         build_index(settings, embedder=models.embedder, store=store, on_progress=on_progress)
     return Assistant(settings, models, store)
