@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .answerability import AnswerabilityModel
 from .answering import Answer, AnswerBackend, Pipeline, run_stream
 from .config import Settings
 from .conversation import History
@@ -29,6 +30,7 @@ class Models:
     embedder: Embedder
     sentence_scorer: Reranker
     passage_reranker: Reranker | None
+    answerability: AnswerabilityModel
 
 
 class Assistant:
@@ -125,6 +127,8 @@ def make_backend(settings: Settings, models: Models) -> AnswerBackend:
     if settings.backend == "extractive":
         return ExtractiveBackend(
             models.sentence_scorer,
+            models.embedder,
+            models.answerability,
             threshold=settings.refusal_threshold,
             max_sentences=settings.answer_sentences,
             margin=settings.sentence_margin,
@@ -142,6 +146,7 @@ def load_models(settings: Settings) -> Models:
         embedder=load_embedder(settings.embedding_model),
         sentence_scorer=OnnxCrossEncoder(),
         passage_reranker=make_reranker(settings.reranker),
+        answerability=AnswerabilityModel.load(settings.answerability_model),
     )
 
 

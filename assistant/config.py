@@ -55,13 +55,15 @@ class Settings:
     llm_temperature: float = 0.0
     llm_max_tokens: int = 256
     llm_timeout_s: float = 120.0
-    # Extractive backend: minimum cross-encoder logit of the best sentence to answer at all
-    # (swept on eval/: lower answers more but refuses fewer unanswerables; see README).
-    refusal_threshold: float = 0.0
-    # Extractive backend: at most this many sentences per answer; a second one is added when it
-    # scores within `sentence_margin` of the best (helps questions that need two passages).
+    # Extractive backend: the answerability model (None = the one shipped in the package, fitted by
+    # scripts/train_answerability.py), and the probability the best sentence needs for an answer
+    # (None = the threshold fitted with the model; higher refuses more).
+    answerability_model: Path | None = None
+    refusal_threshold: float | None = None
+    # Extractive backend: at most this many sentences per answer; another one is added when its
+    # probability is within `sentence_margin` of the best (for questions that need two passages).
     answer_sentences: int = 2
-    sentence_margin: float = 4.0
+    sentence_margin: float = 0.25
     # Longest question accepted, in characters.
     max_question_chars: int = 2000
 

@@ -40,3 +40,21 @@ def condense_question(question: str, history: History, max_chars: int = 600) -> 
     context = f"{last_q.strip()} {strip_markers(last_a, keep=set()).strip()}".strip()
     room = max_chars - len(question) - len(" ()")
     return f"{question} ({context[:room]})" if room > 0 else question
+
+
+def split_standalone(standalone: str) -> tuple[str, str]:
+    """Split a `condense_question` result into (question, context from the chat).
+
+    >>> split_standalone("Was it her first feature? (Who directed it? Alison Klayman.)")
+    ('Was it her first feature?', 'Who directed it? Alison Klayman.')
+    """
+    text = standalone.strip()
+    if not text.endswith(")"):
+        return text, ""
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth == 0:
+            question = text[:i].rstrip()
+            return (question, text[i + 1 : -1].strip()) if question else (text, "")
+    return text, ""

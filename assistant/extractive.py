@@ -7,45 +7,29 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
+from .answer_types import find_answer, question_type
+from .answerability import AnswerabilityModel
 from .chunking import Span, split_sentences
 from .citations import Citation
+from .conversation import split_standalone
 from .corpus import Review
+from .embedding import Embedder
+from .evidence import Features, TermStats, WordVectors, sentence_features
 from .reranking import Reranker
-from .retrieval import Hit, tokenize
-
-_NUMBER_WORDS = (
-    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-    r"hundred|thousand|million|billion)"
-)
-_NUMBER = rf"(?:\$?\d[\d,.]*(?:\s+(?:million|billion|thousand))?|{_NUMBER_WORDS}(?:[\s-]+{_NUMBER_WORDS})*)"
-_UNITS = (
-    "days?|weeks?|months?|years?|hours?|minutes?|seeds?|students?|victims?|people|times|backpacks?|"
-    "names?|dollars?|in taxes"
-)
-_UNIT = rf"(?:\s+(?:[a-z]+\s+)?(?:{_UNITS}))?"
-_PATTERNS = {
-    "quantity": re.compile(rf"\b(?:almost |over |more than |nearly |about )?{_NUMBER}{_UNIT}", re.IGNORECASE),
-    "year": re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"),
-    "name": re.compile(r"\b[A-Z][\w’'-]+(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'-]+)*"),
-}
-_QUESTION_TYPES = [
-    (re.compile(r"^\s*(how (many|much|long|old)|what (amount|number))\b", re.I), "quantity"),
-    (re.compile(r"^\s*(when|(in )?what year|which year)\b", re.I), "year"),
-    (
-        re.compile(r"^\s*(who|whose|whom|where|(in )?which (city|country|museum|gallery|festival))\b", re.I),
-        "name",
-    ),
-]
+from .retrieval import Hit
 
 
 @dataclass(frozen=True)
 class ScoredSentence:
-    """A review sentence and how well it answers the question (cross-encoder logit)."""
+    """A review sentence, its evidence features and the probability that it answers the question."""
 
     review_id: str
     span: Span
     text: str
     score: float
+    features: Features | None = None
 
 
 @dataclass(frozen=True)
@@ -56,14 +40,6 @@ class Draft:
     citations: tuple[Citation, ...]
     refused: bool
     flagged: bool = False
-
-
-def question_type(question: str) -> str | None:
-    """Return 'quantity', 'year', 'name' or None: 'How long was he held?' -> 'quantity'."""
-    for pattern, kind in _QUESTION_TYPES:
-        if pattern.search(question):
-            return kind
-    return None
 
 
 @lru_cache(maxsize=256)
@@ -87,62 +63,61 @@ def candidate_sentences(hits: Sequence[Hit], reviews: Mapping[str, Review]) -> l
     return found
 
 
-def extract_span(sentence: str, question: str, kind: str | None) -> str | None:
-    """Return the short answer of the asked type inside `sentence`, or None.
-
-    >>> extract_span("He was detained for 81 days before trial.", "How long was he held?", "quantity")
-    '81 days'
-    """
-    if kind is None:
-        return None
-    asked = set(tokenize(question))
-    for match in _PATTERNS[kind].finditer(sentence):
-        candidate = re.sub(r"[’']s$", "", match.group(0).strip(" ,.;:’'")).strip()
-        words = set(tokenize(candidate))
-        if candidate and words and not words <= asked and not _is_not_an_answer(candidate, match, kind):
-            return candidate
-    return None
-
-
-def _is_not_an_answer(candidate: str, match: re.Match[str], kind: str) -> bool:
-    # A capitalised first word is not a name by itself ("Although", "Later"); a bare year is not
-    # a quantity ("in 2011").
-    if kind == "quantity":
-        return bool(re.fullmatch(r"(?:1[89]|20)\d\d", candidate))
-    return kind == "name" and match.start() == 0 and " " not in match.group(0)
-
-
 class ExtractiveBackend:
-    """Answers in the reviews' own words: best sentences by cross-encoder, short span when typed."""
+    """Answers in the reviews' own words: the sentences most likely to answer, a short span when typed.
+
+    Every candidate sentence gets evidence features (`evidence.py`) and a probability of answering
+    from the answerability model; below `threshold` for the best sentence, the backend refuses.
+    """
 
     name = "extractive"
 
-    def __init__(self, reranker: Reranker, threshold: float, max_sentences: int = 2, margin: float = 2.0):
-        self.reranker = reranker
-        self.threshold = threshold
+    def __init__(
+        self,
+        cross_encoder: Reranker,
+        embedder: Embedder,
+        model: AnswerabilityModel,
+        threshold: float | None = None,
+        max_sentences: int = 2,
+        margin: float = 0.25,
+    ):
+        self.cross_encoder = cross_encoder
+        self.embedder = embedder
+        self.model = model
+        self.threshold = model.threshold if threshold is None else threshold
         self.max_sentences = max_sentences
         self.margin = margin
+        self.vectors = WordVectors(embedder)
+        self._sentence_vectors: dict[str, np.ndarray] = {}
+        self._stats: tuple[int, TermStats] | None = None
 
     def score_sentences(
         self, question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]
     ) -> list[ScoredSentence]:
-        """Return candidate sentences scored against `question`, best first."""
+        """Return candidate sentences with their features and probability of answering, best first."""
         candidates = candidate_sentences(hits, reviews)
+        if not candidates:
+            return []
         texts = [reviews[rid].text[s.start : s.end] for rid, s in candidates]
-        scores = self.reranker.score(question, texts)
+        asked, _context = split_standalone(question)
+        cross = self.cross_encoder.score(question, texts)
+        query = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
+        bi = [float(v @ query) for v in self._embed_sentences(texts)]
+        rows = sentence_features(asked, texts, cross, bi, self.vectors, self._term_stats(reviews))
         scored = [
-            ScoredSentence(rid, s, t, sc) for (rid, s), t, sc in zip(candidates, texts, scores, strict=True)
+            ScoredSentence(rid, span, text, self.model.probability(f), f)
+            for (rid, span), text, f in zip(candidates, texts, rows, strict=True)
         ]
         return sorted(scored, key=lambda s: -s.score)
 
     def answer(self, question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> Draft:
-        """Return a short cited answer, or a refusal when no sentence scores above the threshold."""
+        """Return a short cited answer, or a refusal when no sentence is likely enough to answer."""
         ranked = self.score_sentences(question, hits, reviews)
         if not ranked or ranked[0].score < self.threshold:
             return Draft(text="", citations=(), refused=True)
         chosen = self._choose(ranked)
-        kind = question_type(question)
-        short = extract_span(chosen[0].text, question, kind)
+        asked, _context = split_standalone(question)
+        short = find_answer(chosen[0].text, asked, question_type(asked), self.vectors)
         citations = tuple(_cite(i, s, reviews) for i, s in enumerate(chosen, start=1))
         if short:
             text = f"{short} [1]." + "".join(f" “{s.text}” [{i}]" for i, s in enumerate(chosen[1:], start=2))
@@ -167,6 +142,20 @@ class ExtractiveBackend:
             if sentence.score >= max(self.threshold, best.score - self.margin) and sentence.text != best.text:
                 chosen.append(sentence)
         return chosen
+
+    def _embed_sentences(self, texts: Sequence[str]) -> list[np.ndarray]:
+        new = [t for t in dict.fromkeys(texts) if t not in self._sentence_vectors]
+        if new:
+            for text, vector in zip(new, self.embedder.embed_documents(new), strict=True):
+                self._sentence_vectors[text] = np.asarray(vector, dtype=np.float32)
+        return [self._sentence_vectors[t] for t in texts]
+
+    def _term_stats(self, reviews: Mapping[str, Review]) -> TermStats:
+        key = hash(tuple(sorted((r.id, r.text) for r in reviews.values())))
+        if self._stats is None or self._stats[0] != key:
+            sentences = (r.text[s.start : s.end] for r in reviews.values() for s in _sentences(r.text))
+            self._stats = (key, TermStats.from_sentences(sentences))
+        return self._stats[1]
 
 
 def _cite(number: int, sentence: ScoredSentence, reviews: Mapping[str, Review]) -> Citation:

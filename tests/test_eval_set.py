@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from assistant.corpus import load_reviews
 from assistant.evaluation import is_correct, load_cases
@@ -13,22 +16,25 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHIPPED_CORPUS = PROJECT_DIR / "corpus"
 
 QUESTIONS = PROJECT_DIR / "eval" / "questions.jsonl"
+TRAIN = PROJECT_DIR / "eval" / "train_questions.jsonl"
 
 
-def test_every_evidence_quote_occurs_in_its_review() -> None:
+@pytest.mark.parametrize("path", [QUESTIONS, TRAIN], ids=["test set", "train set"])
+def test_every_evidence_quote_occurs_in_its_review(path: Path) -> None:
     reviews = {r.id: r for r in load_reviews(SHIPPED_CORPUS)}
-    cases = load_cases(QUESTIONS, reviews)  # raises on a quote that is not in the review
+    cases = load_cases(path, reviews)  # raises on a quote that is not in the review
     for case in cases:
         for evidence in case.evidence:
             assert evidence.end > evidence.start
             assert reviews[evidence.review_id].text[evidence.start : evidence.end]
 
 
-def test_an_accepted_answer_of_every_case_is_in_its_evidence() -> None:
+@pytest.mark.parametrize("path", [QUESTIONS, TRAIN], ids=["test set", "train set"])
+def test_an_accepted_answer_of_every_case_is_in_its_evidence(path: Path) -> None:
     # Aliases may be other phrasings ("Neolithic urn"), but one must be the evidence's own words,
     # or an answer quoting the review could never score.
     reviews = {r.id: r for r in load_reviews(SHIPPED_CORPUS)}
-    for case in load_cases(QUESTIONS, reviews):
+    for case in load_cases(path, reviews):
         if not case.answerable:
             continue
         quotes = " ".join(reviews[e.review_id].text[e.start : e.end] for e in case.evidence)
@@ -60,3 +66,22 @@ def test_load_cases_rejects_a_quote_missing_from_the_corpus(tmp_path: Path) -> N
         assert "bad.jsonl:1" in str(exc)
     else:
         raise AssertionError("a missing quote was accepted")
+
+
+def _words(question: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", question.lower()))
+
+
+def test_no_training_question_is_a_near_copy_of_a_test_question() -> None:
+    # The answerability model is fitted on the train set; the eval set must stay held out, so no
+    # training question may share 60% or more of its words with a test question (Jaccard).
+    test = [
+        json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line
+    ]
+    train = [json.loads(line)["question"] for line in TRAIN.read_text(encoding="utf-8").splitlines() if line]
+    assert len(train) >= 100
+    for question in train:
+        words = _words(question)
+        for other in test:
+            overlap = len(words & _words(other)) / len(words | _words(other))
+            assert overlap < 0.6, f"training question {question!r} is too close to test question {other!r}"

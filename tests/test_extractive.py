@@ -1,13 +1,16 @@
-"""The extractive backend's logic, with a fake sentence scorer: types, spans, choice, refusal."""
+"""The extractive backend's logic with fake models: choice by probability, spans, refusal, streaming."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
-import pytest
+import numpy as np
 
+from assistant.answerability import AnswerabilityModel
 from assistant.corpus import Review
-from assistant.extractive import Draft, ExtractiveBackend, candidate_sentences, extract_span, question_type
+from assistant.evidence import FEATURE_NAMES
+from assistant.extractive import Draft, ExtractiveBackend, candidate_sentences
 from assistant.retrieval import Hit
 
 TEXT = (
@@ -29,29 +32,30 @@ class FakeScorer:
         return list(hits)
 
 
-@pytest.mark.parametrize(
-    ("question", "kind"),
-    [
-        ("How long was he detained?", "quantity"),
-        ("How many seeds were there?", "quantity"),
-        ("When did he move?", "year"),
-        ("In what year was it?", "year"),
-        ("Who directed the film?", "name"),
-        ("What did he make?", None),
-    ],
-)
-def test_question_type(question: str, kind: str | None) -> None:
-    assert question_type(question) == kind
+class FakeEmbedder:
+    """Hashes words into a 64-dim bag of words: texts sharing words have a positive cosine."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self.embed_query(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        vector = np.zeros(64)
+        for word in text.lower().split():
+            vector[int(hashlib.md5(word.strip("?.,").encode()).hexdigest(), 16) % 64] += 1.0
+        norm = np.linalg.norm(vector)
+        return list(vector / norm) if norm else list(vector)
 
 
-def test_extract_span_finds_typed_answers_not_in_the_question() -> None:
-    assert (
-        extract_span("He was detained for 81 days in 2011.", "How long was he detained?", "quantity")
-        == "81 days"
-    )
-    assert extract_span("is Alison Klayman’s debut feature", "Who directed it?", "name") == "Alison Klayman"
-    assert extract_span("Later in 2011 he left.", "When did he leave?", "year") == "2011"
-    assert extract_span("Later in 2011 he left.", "How long did he stay?", "quantity") is None
+def cross_only_model(threshold: float = 0.5) -> AnswerabilityModel:
+    """P(answers) = sigmoid(10 * cross) = sigmoid(cross-encoder logit)."""
+    n = len(FEATURE_NAMES)
+    weights = tuple(10.0 if name == "cross" else 0.0 for name in FEATURE_NAMES)
+    return AnswerabilityModel(weights, 0.0, (0.0,) * n, (1.0,) * n, threshold=threshold)
+
+
+def backend(**kwargs: float) -> ExtractiveBackend:
+    threshold = kwargs.pop("threshold", None)
+    return ExtractiveBackend(FakeScorer(), FakeEmbedder(), cross_only_model(), threshold=threshold, **kwargs)  # type: ignore[arg-type]
 
 
 def test_candidate_sentences_are_the_whole_sentences_inside_the_hits() -> None:
@@ -62,31 +66,51 @@ def test_candidate_sentences_are_the_whole_sentences_inside_the_hits() -> None:
     ]
 
 
+def test_sentences_are_ranked_by_probability_with_their_features() -> None:
+    ranked = backend().score_sentences("How long was he detained?", [ALL], {"r": REVIEW})
+    assert "81 days" in ranked[0].text
+    assert [s.score for s in ranked] == sorted((s.score for s in ranked), reverse=True)
+    assert ranked[0].features is not None and ranked[0].features.type_missing == 0.0
+    assert ranked[-1].features is not None and ranked[-1].features.type_missing == 1.0
+
+
 def test_answer_is_a_short_span_with_a_checked_citation() -> None:
-    backend = ExtractiveBackend(FakeScorer(), threshold=0.0, max_sentences=1)
-    draft = backend.answer("How long was he detained?", [ALL], {"r": REVIEW})
+    draft = backend(max_sentences=1).answer("How long was he detained?", [ALL], {"r": REVIEW})
     assert draft.text == "81 days [1]."
     (citation,) = draft.citations
     assert TEXT[citation.start : citation.end] == citation.quote
     assert "81 days" in citation.quote
 
 
+def test_follow_up_context_does_not_change_the_asked_type() -> None:
+    question = "How long was he detained? (What happened in 2011? He disappeared.)"
+    draft = backend(max_sentences=1).answer(question, [ALL], {"r": REVIEW})
+    assert draft.text.startswith("81 days [1]")
+
+
 def test_below_threshold_is_a_refusal() -> None:
-    backend = ExtractiveBackend(FakeScorer(), threshold=0.5)
-    draft = backend.answer("Who composed the music score?", [ALL], {"r": REVIEW})
+    draft = backend(threshold=0.99).answer("Who composed the music score?", [ALL], {"r": REVIEW})
     assert draft.refused and draft.citations == ()
+
+
+def test_the_threshold_defaults_to_the_models() -> None:
+    assert backend().threshold == 0.5
+    assert backend(threshold=0.2).threshold == 0.2
 
 
 def test_second_sentence_added_only_within_the_margin() -> None:
     question = "Where did he live for years, and were the seeds painted?"
-    wide = ExtractiveBackend(FakeScorer(), threshold=0.0, max_sentences=2, margin=10.0)
-    narrow = ExtractiveBackend(FakeScorer(), threshold=0.0, max_sentences=2, margin=0.5)
+    wide = backend(threshold=0.0, max_sentences=2, margin=1.0)
+    narrow = backend(threshold=0.0, max_sentences=2, margin=0.0)
     assert len(wide.answer(question, [ALL], {"r": REVIEW}).citations) == 2
     assert len(narrow.answer(question, [ALL], {"r": REVIEW}).citations) == 1
 
 
+def test_no_candidates_is_a_refusal() -> None:
+    assert backend().answer("How long?", [], {"r": REVIEW}).refused
+
+
 def test_stream_yields_words_then_the_draft() -> None:
-    backend = ExtractiveBackend(FakeScorer(), threshold=0.0, max_sentences=1)
-    pieces = list(backend.stream("How long was he detained?", [ALL], {"r": REVIEW}))
+    pieces = list(backend(max_sentences=1).stream("How long was he detained?", [ALL], {"r": REVIEW}))
     assert isinstance(pieces[-1], Draft)
     assert "".join(p for p in pieces[:-1] if isinstance(p, str)) == pieces[-1].text

@@ -1,0 +1,194 @@
+"""What kind of answer a question asks for, and finding such an answer in a sentence.
+
+'How many backpacks ...?' wants a number next to 'backpacks'; 'Who ...?' wants a person's name that
+the question does not already contain; 'What was the name of the hotel?' wants a name next to
+'hotel'. A sentence about the right thing that holds no such answer does not answer the question:
+that is the commonest way an unanswerable question looks answerable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from .retrieval import tokenize
+
+_NUMBER_WORDS = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"a few|several|hundred|thousand|million|billion)"
+)
+_NUMBER = (
+    rf"(?:\$?\d[\d,.]*(?:\s+(?:hundred|thousand|million|billion))?|{_NUMBER_WORDS}(?:[\s-]+{_NUMBER_WORDS})*)"
+)
+_APPROX = r"(?:almost |over |more than |nearly |about |around |some |at least )?"
+_TIME_UNIT = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)"
+_PATTERNS = {
+    "quantity": re.compile(rf"(?<![\w$.,]){_APPROX}{_NUMBER}\b", re.IGNORECASE),
+    "duration": re.compile(rf"(?<![\w$.,]){_APPROX}{_NUMBER}\s+{_TIME_UNIT}\b", re.IGNORECASE),
+    "year": re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"),
+    "person": re.compile(r"\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*"),
+    "name": re.compile(r"[‘“\"][^’”\"]{2,80}[’”\"]|\b[A-Z][\w’'-]+(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'-]+)*"),
+    "place": re.compile(r"\b[A-Z][\w’'-]+(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'-]+)*"),
+}
+_AUXILIARY = frozenset("was were is are did do does has have had will would can could".split())
+# Where the noun phrase after 'name of' ends: 'the hotel | where ...', 'the mother | quoted in ...'.
+_PHRASE_END = _AUXILIARY | frozenset(
+    "where that which who whom whose when in at on for with by from to".split()
+)
+_QUESTION_FORMS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\bhow (?:many|much)\b(?P<focus>(?:\s+[\w’'-]+){0,4})", re.I), "quantity"),
+    (re.compile(r"\bhow long\b", re.I), "duration"),
+    (re.compile(r"^\s*(?:when\b|(?:in |during )?(?:what|which) year\b)", re.I), "year"),
+    (re.compile(r"\b(?:name|names|called)\b(?:\s+of)?(?P<focus>(?:\s+[\w’'-]+){0,8})", re.I), "name"),
+    (re.compile(r"^\s*(?:who|whom|whose)\b", re.I), "person"),
+    (re.compile(r"\b(?:which|what) (?:city|country|town|museum|gallery)\b(?P<focus>.*)", re.I), "place"),
+]
+# How close (in words) an answer must sit to the thing asked about; a name is right next to it
+# ("the commission ‘Web of Light’", "his Shanghai studio").
+_ANCHOR_WINDOW = {"name": 2}
+_DEFAULT_WINDOW = 4
+_ANCHOR_SIMILARITY = 0.6
+
+
+class Vectors(Protocol):
+    """Unit word vectors (see evidence.WordVectors)."""
+
+    def get(self, words: list[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    """The kind of answer asked for, and the words it must stand next to ('backpack')."""
+
+    kind: str | None = None
+    focus: tuple[str, ...] = ()
+
+    @property
+    def typed(self) -> bool:
+        """True when the question asks for a number, year, person, place or name."""
+        return self.kind is not None
+
+
+def question_type(question: str) -> QuestionType:
+    """Return what `question` asks for: 'How many school backpacks were used?' -> quantity, backpack."""
+    for pattern, kind in _QUESTION_FORMS:
+        match = pattern.search(question)
+        if match:
+            return QuestionType(kind, _focus(kind, match.groupdict().get("focus") or ""))
+    return QuestionType()
+
+
+def _focus(kind: str, phrase: str) -> tuple[str, ...]:
+    """Return the words the answer must stand next to, from the phrase after the question form."""
+    words = re.findall(r"[\w’'-]+", phrase.lower())
+    if kind == "quantity":
+        # 'how many school backpacks were used' -> school, backpack; without an auxiliary verb
+        # only the first word counts ('how many people sent money' -> people).
+        cut = next((i for i, w in enumerate(words) if w in _AUXILIARY), None)
+        return _content(words[:cut] if cut is not None else words[:1])
+    if kind == "name":
+        # 'the name of the mother quoted in ...' -> mother: the last word of the noun phrase.
+        cut = next((i for i, w in enumerate(words) if w in _PHRASE_END or w.endswith("ed")), len(words))
+        head = _content(words[:cut])
+        return head[-1:]
+    return _content(words)
+
+
+def _content(words: list[str]) -> tuple[str, ...]:
+    return tuple(w for w in tokenize(" ".join(words)) if not w.isdigit())
+
+
+def find_answer(sentence: str, question: str, kind: QuestionType, vectors: Vectors | None) -> str | None:
+    """Return the short answer of the asked type inside `sentence`, or None.
+
+    >>> find_answer("He was held for 81 days before trial.", "How long was he held?",
+    ...             question_type("How long was he held?"), None)
+    '81 days'
+    """
+    if kind.kind is None:
+        return None
+    asked = set(tokenize(question))
+    anchors = _anchor_positions(sentence, kind.focus, vectors)
+    if kind.focus and not anchors:
+        return None
+    best: tuple[int, int, str] | None = None
+    for match in _PATTERNS[kind.kind].finditer(sentence):
+        candidate = _clean(match.group(0))
+        if not _acceptable(candidate, match, kind.kind, asked):
+            continue
+        distance = _distance(match, anchors)
+        if kind.focus and distance > _ANCHOR_WINDOW.get(kind.kind, _DEFAULT_WINDOW):
+            continue
+        if kind.kind == "quantity":
+            candidate = _with_unit(sentence, match, anchors)
+        quoted = int(match.group(0)[0] not in "‘“\"")  # a quoted title wins a tie
+        if best is None or (distance, quoted) < best[:2]:
+            best = (distance, quoted, candidate)
+    return best[2] if best else None
+
+
+def _with_unit(sentence: str, match: re.Match[str], anchors: list[int]) -> str:
+    """Return the number with what it counts: up to an anchor word close behind, else one noun."""
+    spans = _word_spans(sentence)
+    after = [i for i, (s, _, _) in enumerate(spans) if s >= match.end()][:3]
+    end = match.end()
+    close = [i for i in after if i in anchors]
+    if close:
+        end = spans[close[-1]][1]
+    elif after and tokenize(spans[after[0]][2]) and spans[after[0]][2].islower():
+        end = spans[after[0]][1]
+    return _clean(sentence[match.start() : end])
+
+
+def _clean(text: str) -> str:
+    text = text.strip(" ,.;:")
+    if len(text) > 2 and text[0] in '‘“"' and text[-1] in '’”"':
+        return text[1:-1].strip(" ,.;:")
+    return re.sub(r"[’']s$", "", text.strip("’'")).strip()
+
+
+def _acceptable(candidate: str, match: re.Match[str], kind: str, asked: set[str]) -> bool:
+    words = set(tokenize(candidate))
+    if not candidate or not words or words <= asked:
+        return False
+    if kind in ("quantity", "duration"):
+        return not re.fullmatch(r"(?:1[89]|20)\d\d", candidate.split()[0])  # a year is no count
+    if kind in ("person", "place") or (kind == "name" and candidate[0].isupper()):
+        # A lone capitalised first word of a sentence is not a name ("Although", "Later").
+        return not (match.start() == 0 and " " not in match.group(0))
+    return True
+
+
+def _word_spans(sentence: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[\w’'-]+", sentence)]
+
+
+def _anchor_positions(sentence: str, focus: tuple[str, ...], vectors: Vectors | None) -> list[int]:
+    """Return the word positions in `sentence` that match a focus word (same stem or close vector)."""
+    if not focus:
+        return []
+    spans = _word_spans(sentence)
+    stems = [(tokenize(w) or [""])[0] for _, _, w in spans]
+    hits = {i for i, s in enumerate(stems) if s in focus}
+    words = [s for s in stems if s]
+    if vectors is not None and words:
+        sims = vectors.get(list(focus)) @ vectors.get(words).T
+        close = {words[j] for j in np.nonzero(sims.max(axis=0) >= _ANCHOR_SIMILARITY)[0]}
+        hits |= {i for i, s in enumerate(stems) if s in close}
+    return sorted(hits)
+
+
+def _distance(match: re.Match[str], anchors: list[int]) -> int:
+    """Words between the match and the nearest anchor (0 when the match contains one)."""
+    if not anchors:
+        return 0
+    sentence = match.string
+    spans = _word_spans(sentence)
+    inside = [i for i, (s, e, _) in enumerate(spans) if s < match.end() and e > match.start()]
+    if not inside:
+        return 1 << 30
+    first, last = inside[0], inside[-1]
+    return min(0 if first <= a <= last else min(abs(a - first), abs(a - last)) for a in anchors)
