@@ -114,3 +114,9 @@ def test_stream_yields_words_then_the_draft() -> None:
     pieces = list(backend(max_sentences=1).stream("How long was he detained?", [ALL], {"r": REVIEW}))
     assert isinstance(pieces[-1], Draft)
     assert "".join(p for p in pieces[:-1] if isinstance(p, str)) == pieces[-1].text
+
+
+def test_how_many_without_a_number_next_to_the_counted_thing_is_a_refusal() -> None:
+    # The best sentence is about the seeds, but no number stands next to them.
+    draft = backend(threshold=0.0).answer("How many seeds were hand-painted?", [ALL], {"r": REVIEW})
+    assert draft.refused
