@@ -124,7 +124,7 @@ def find_answer(sentence: str, question: str, kind: QuestionType, vectors: Vecto
             continue
         if kind.kind == "quantity":
             candidate = _with_unit(sentence, match, anchors)
-        quoted = int(match.group(0)[0] not in "‘“\"")  # a quoted title wins a tie
+        quoted = int(match.group(0)[0] not in '‘“"')  # a quoted title wins a tie
         if best is None or (distance, quoted) < best[:2]:
             best = (distance, quoted, candidate)
     return best[2] if best else None

@@ -10,7 +10,6 @@ word vector), and whether the sentence holds an answer of the asked type near th
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, fields
@@ -26,7 +25,6 @@ _ASKING_WORDS = frozenset(
     """name names called many much long often old year years time kind sort type exactly according
     can could should may might any some one ever also get got make made tell say said""".split()
 )
-_WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9’'-]*")
 
 
 @dataclass(frozen=True)
@@ -148,8 +146,3 @@ def sentence_features(
             )
         )
     return rows
-
-
-def sentence_words(text: str) -> list[str]:
-    """Return the words of `text` as written (for span extraction): "Ai’s 81 days." -> [...]."""
-    return _WORD_RE.findall(text)
