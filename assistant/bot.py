@@ -107,7 +107,18 @@ class Assistant:
 
     def _backend(self) -> AnswerBackend:
         s = self.settings
-        key = f"{s.backend}:{s.refusal_threshold}:{s.answer_sentences}:{s.sentence_margin}"
+        key = ":".join(
+            map(
+                str,
+                (
+                    s.backend,
+                    s.answerability_model,
+                    s.refusal_threshold,
+                    s.answer_sentences,
+                    s.sentence_margin,
+                ),
+            )
+        )
         if key not in self._backends:
             self._backends[key] = make_backend(self.settings, self.models)
         return self._backends[key]
@@ -125,10 +136,13 @@ class Assistant:
 def make_backend(settings: Settings, models: Models) -> AnswerBackend:
     """Return the answer backend named by `settings.backend`."""
     if settings.backend == "extractive":
+        model = models.answerability
+        if settings.answerability_model is not None:  # e.g. `assistant eval --set answerability_model=F`
+            model = AnswerabilityModel.load(settings.answerability_model)
         return ExtractiveBackend(
             models.sentence_scorer,
             models.embedder,
-            models.answerability,
+            model,
             threshold=settings.refusal_threshold,
             max_sentences=settings.answer_sentences,
             margin=settings.sentence_margin,

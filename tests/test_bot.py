@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import load_assistant
+from assistant.answerability import AnswerabilityModel
 from assistant.answering import Answer, QuestionError
 from assistant.bot import Assistant
 from assistant.cli import _ask_jsonl
@@ -77,6 +79,14 @@ def test_with_settings_shares_models_and_changes_answering(bot: Assistant) -> No
     wider = bot.with_settings(top_k=8)
     assert wider.models is bot.models and wider.settings.top_k == 8 and bot.settings.top_k != 8
     assert len(wider.ask("How long was Ai Weiwei detained?").passages) == 8
+
+
+def test_an_answerability_model_file_from_the_settings_is_used(bot: Assistant, tmp_path: Path) -> None:
+    # The shipped model with its threshold raised to 1.0 refuses everything.
+    strict = tmp_path / "strict.json"
+    dataclasses.replace(AnswerabilityModel.load(), threshold=1.0).save(strict)
+    assert not bot.ask("How long was Ai Weiwei detained?").refused
+    assert bot.with_settings(answerability_model=strict).ask("How long was Ai Weiwei detained?").refused
 
 
 def test_ask_jsonl_is_one_stable_record_per_line(bot: Assistant) -> None:
