@@ -111,7 +111,8 @@ def find_answer(sentence: str, question: str, kind: QuestionType, vectors: Vecto
     if kind.kind is None:
         return None
     asked = set(tokenize(question))
-    anchors = _anchor_positions(sentence, kind.focus, vectors)
+    spans = _word_spans(sentence)
+    anchors = _anchor_positions(spans, kind.focus, vectors)
     if kind.focus and not anchors:
         return None
     best: tuple[int, int, str] | None = None
@@ -119,20 +120,19 @@ def find_answer(sentence: str, question: str, kind: QuestionType, vectors: Vecto
         candidate = _clean(match.group(0))
         if not _acceptable(candidate, match, kind.kind, asked):
             continue
-        distance = _distance(match, anchors)
+        distance = _distance(match, spans, anchors)
         if kind.focus and distance > _ANCHOR_WINDOW.get(kind.kind, _DEFAULT_WINDOW):
             continue
         if kind.kind == "quantity":
-            candidate = _with_unit(sentence, match, anchors)
+            candidate = _with_unit(match, spans, anchors)
         quoted = int(match.group(0)[0] not in '‘“"')  # a quoted title wins a tie
         if best is None or (distance, quoted) < best[:2]:
             best = (distance, quoted, candidate)
     return best[2] if best else None
 
 
-def _with_unit(sentence: str, match: re.Match[str], anchors: list[int]) -> str:
+def _with_unit(match: re.Match[str], spans: list[tuple[int, int, str]], anchors: list[int]) -> str:
     """Return the number with what it counts: up to an anchor word close behind, else one noun."""
-    spans = _word_spans(sentence)
     after = [i for i, (s, _, _) in enumerate(spans) if s >= match.end()][:3]
     end = match.end()
     close = [i for i in after if i in anchors]
@@ -140,7 +140,7 @@ def _with_unit(sentence: str, match: re.Match[str], anchors: list[int]) -> str:
         end = spans[close[-1]][1]
     elif after and tokenize(spans[after[0]][2]) and spans[after[0]][2].islower():
         end = spans[after[0]][1]
-    return _clean(sentence[match.start() : end])
+    return _clean(match.string[match.start() : end])
 
 
 def _clean(text: str) -> str:
@@ -166,11 +166,12 @@ def _word_spans(sentence: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[\w’'-]+", sentence)]
 
 
-def _anchor_positions(sentence: str, focus: tuple[str, ...], vectors: Vectors | None) -> list[int]:
-    """Return the word positions in `sentence` that match a focus word (same stem or close vector)."""
+def _anchor_positions(
+    spans: list[tuple[int, int, str]], focus: tuple[str, ...], vectors: Vectors | None
+) -> list[int]:
+    """Return the positions of the words (`spans`) that match a focus word (same stem or close vector)."""
     if not focus:
         return []
-    spans = _word_spans(sentence)
     stems = [(tokenize(w) or [""])[0] for _, _, w in spans]
     hits = {i for i, s in enumerate(stems) if s in focus}
     words = [s for s in stems if s]
@@ -181,12 +182,10 @@ def _anchor_positions(sentence: str, focus: tuple[str, ...], vectors: Vectors | 
     return sorted(hits)
 
 
-def _distance(match: re.Match[str], anchors: list[int]) -> int:
+def _distance(match: re.Match[str], spans: list[tuple[int, int, str]], anchors: list[int]) -> int:
     """Words between the match and the nearest anchor (0 when the match contains one)."""
     if not anchors:
         return 0
-    sentence = match.string
-    spans = _word_spans(sentence)
     inside = [i for i, (s, e, _) in enumerate(spans) if s < match.end() and e > match.start()]
     if not inside:
         return 1 << 30
