@@ -73,6 +73,14 @@ class Assistant:
         self._load_index()
         return report
 
+    def refusal_threshold(self) -> float | None:
+        """The extractive backend's refusal threshold in use: the setting, else its model's own.
+
+        None for the LLM backends, which decide to refuse in their prompt.
+        """
+        threshold = getattr(self._backend(), "threshold", None)
+        return float(threshold) if threshold is not None else None
+
     def _load_index(self) -> None:
         manifest = self.store.read_manifest()
         if manifest is None:

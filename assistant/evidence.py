@@ -10,7 +10,7 @@ word vector), and whether the sentence holds an answer of the asked type near th
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, fields
 
@@ -76,21 +76,35 @@ class TermStats:
 
 
 class WordVectors:
-    """Vectors for single words from the embedding model, cached; cosine via dot product."""
+    """Vectors for single words from the embedding model; cosine via dot product.
 
-    def __init__(self, embedder: Embedder) -> None:
+    The most recently used `max_words` vectors are kept (about 1.5 kB each for 384 dimensions), so
+    a long-running chat server does not grow with every new word its users type.
+    """
+
+    def __init__(self, embedder: Embedder, max_words: int = 50_000) -> None:
         self.embedder = embedder
-        self._cache: dict[str, np.ndarray] = {}
+        self.max_words = max_words
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._cache)
 
     def get(self, words: Sequence[str]) -> np.ndarray:
-        """Return one unit vector per word (rows), embedding only words not seen before."""
-        new = [w for w in dict.fromkeys(words) if w not in self._cache]
-        if new:
-            for word, vector in zip(new, self.embedder.embed_documents(new), strict=True):
-                self._cache[word] = np.asarray(vector, dtype=np.float32)
+        """Return one unit vector per word (rows), embedding only words not in the cache."""
         if not words:
             return np.zeros((0, 1), dtype=np.float32)
-        return np.stack([self._cache[w] for w in words])
+        found = {w: self._cache[w] for w in dict.fromkeys(words) if w in self._cache}
+        new = [w for w in dict.fromkeys(words) if w not in found]
+        if new:
+            for word, vector in zip(new, self.embedder.embed_documents(new), strict=True):
+                found[word] = np.asarray(vector, dtype=np.float32)
+        for word, vector in found.items():
+            self._cache[word] = vector
+            self._cache.move_to_end(word)
+        while len(self._cache) > self.max_words:
+            self._cache.popitem(last=False)
+        return np.stack([found[w] for w in words])
 
 
 def soft_matches(question_words: Sequence[str], sentence: str, vectors: WordVectors) -> list[float]:

@@ -89,6 +89,11 @@ def test_an_answerability_model_file_from_the_settings_is_used(bot: Assistant, t
     assert bot.with_settings(answerability_model=strict).ask("How long was Ai Weiwei detained?").refused
 
 
+def test_refusal_threshold_in_use_is_the_setting_or_the_model_s_own(bot: Assistant) -> None:
+    assert bot.refusal_threshold() == pytest.approx(AnswerabilityModel.load().threshold)
+    assert bot.with_settings(refusal_threshold=0.3).refusal_threshold() == 0.3
+
+
 def test_ask_jsonl_is_one_stable_record_per_line(bot: Assistant) -> None:
     lines = [
         json.dumps({"id": "a", "question": "How long was Ai Weiwei detained?"}),
@@ -112,3 +117,15 @@ def test_ask_jsonl_is_one_stable_record_per_line(bot: Assistant) -> None:
     assert "81 days" in first["answer"] and first["refused"] is False
     assert set(first["citations"][0]) == {"number", "review_id", "start", "end", "quote"}
     assert "error" in records[2] and "error" in records[3]
+
+
+def test_an_eval_run_records_the_refusal_threshold_in_use(bot: Assistant) -> None:
+    from assistant.eval_run import run_cases
+    from assistant.evaluation import load_cases
+
+    cases = load_cases(SHIPPED_CORPUS.parent / "eval" / "questions.jsonl", bot.reviews)[:2]
+    run = run_cases(bot, cases, "base")
+    assert len(run.results) == 2
+    assert run.settings["refusal_threshold"].startswith(f"{AnswerabilityModel.load().threshold:.3f} ")
+    fixed = run_cases(bot.with_settings(refusal_threshold=0.3), cases[:1], "fixed")
+    assert fixed.settings["refusal_threshold"] == "0.3"

@@ -48,6 +48,18 @@ def test_word_vectors_are_cached() -> None:
     assert embedder.calls == [["dad", "father"], ["poet"]]
 
 
+def test_word_vector_cache_keeps_only_the_most_recent_words() -> None:
+    embedder = FakeEmbedder()
+    vectors = WordVectors(embedder, max_words=2)
+    first = vectors.get(["dad", "father"])
+    vectors.get(["dad"])  # dad is now the most recent
+    vectors.get(["poet"])  # evicts father, the least recent
+    assert len(vectors) == 2
+    again = vectors.get(["father", "dad"])
+    assert embedder.calls == [["dad", "father"], ["poet"], ["father"]]
+    assert np.allclose(again, first[::-1])
+
+
 def test_soft_matches_are_exact_or_the_closest_word() -> None:
     vectors = WordVectors(FakeEmbedder())
     matches = soft_matches(["poet", "dad"], "His father was a poet.", vectors)
