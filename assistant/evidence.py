@@ -97,8 +97,8 @@ class WordVectors:
         found = {w: self._cache[w] for w in dict.fromkeys(words) if w in self._cache}
         new = [w for w in dict.fromkeys(words) if w not in found]
         if new:
-            for word, vector in zip(new, self.embedder.embed_documents(new), strict=True):
-                found[word] = np.asarray(vector, dtype=np.float32)
+            for word, values in zip(new, self.embedder.embed_documents(new), strict=True):
+                found[word] = np.asarray(values, dtype=np.float32)
         for word, vector in found.items():
             self._cache[word] = vector
             self._cache.move_to_end(word)
