@@ -60,7 +60,7 @@ def run_cases(
         if on_case:
             on_case(number, len(cases))
     settings = {k: str(v) for k, v in asdict(bot.settings).items()}
-    threshold = bot.refusal_threshold() if hasattr(bot, "refusal_threshold") else None
+    threshold = bot.refusal_threshold()
     if bot.settings.refusal_threshold is None and threshold is not None:
         settings["refusal_threshold"] = f"{threshold:.3f} (the answerability model's)"
     return EvalRun(name, settings, tuple(results), summarize(results))
