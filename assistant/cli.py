@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .config import Settings
+from .evaluation import GATED_SPLIT, SPLITS
 from .corpus import CorpusError, Review, clean_page_text, read_utf8, slugify, write_review
 from .embedding import EmbeddingError
 from .indexing import BuildLockedError, build_index, index_status
@@ -72,8 +73,14 @@ def _make_parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true", help="read JSON lines from stdin, write one per line")
     ask.add_argument("--backend", help="extractive (default), openai or llamacpp")
     ask.add_argument("--top-k", type=int, help="passages given to the answer backend")
-    ev = _add(sub, "eval", "measure accuracy on eval/questions.jsonl and write a report", common, cmd_eval)
-    ev.add_argument("--questions", type=Path, default=Path("eval/questions.jsonl"))
+    ev = _add(sub, "eval", "measure the assistant on the eval question sets and write a report", common, cmd_eval)
+    ev.add_argument(
+        "--split",
+        action="append",
+        choices=sorted(SPLITS),
+        help="question set(s) to run (default: dev, test and blind)",
+    )
+    ev.add_argument("--questions", type=Path, help="run this JSONL file instead of the named sets")
     ev.add_argument("--out", type=Path, help="report folder (default: eval/runs/<time>)")
     ev.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a setting")
     ev.add_argument(
@@ -246,8 +253,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from .evaluation import check_thresholds, load_cases
 
     settings = settings.replace(**parse_assignments(args.set))
-    cases = load_cases(args.questions, {r.id: r for r in load_reviews(Path(settings.corpus_dir))})
-    cases = cases[: args.limit] if args.limit else cases
+    reviews = {r.id: r for r in load_reviews(Path(settings.corpus_dir))}
+    sets = _question_sets(args)
+    question_sets = {name: load_cases(path, reviews)[: args.limit or None] for name, path in sets.items()}
     bot = load_assistant(settings, on_progress=_progress_bar())
     variants: list[tuple[str, dict[str, Any]]] = [("base", {})] + [
         (spec, parse_assignments(spec.split(","))) for spec in args.compare
@@ -255,10 +263,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     runs = []
     for name, changes in variants:
         variant = bot.with_settings(**changes) if changes else bot
-        bar = _progress_bar(f"eval {name}", "q")
-        runs.append(run_cases(variant, cases, name, args.retrieval_only, bar))
+        for split, cases in question_sets.items():
+            bar = _progress_bar(f"eval {name} {split}", "q")
+            runs.append(run_cases(variant, cases, name, args.retrieval_only, bar, split))
     thresholds = {} if args.no_thresholds or args.retrieval_only else load_thresholds(args.thresholds)
-    problems = check_thresholds(runs[0].summary, thresholds)
+    # The gate reads the frozen test set (or the one file given with --questions).
+    gated = [r for r in runs if r.name == "base" and r.split in (GATED_SPLIT, "questions")]
+    problems = [f"{r.split}: {p}" for r in gated for p in check_thresholds(r.summary, thresholds)]
     out = args.out or Path("eval/runs") / time.strftime("%Y%m%d-%H%M%S")
     report = write_report(out, runs, problems)
     print(render_summary(runs))
@@ -266,6 +277,17 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     for problem in problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def _question_sets(args: argparse.Namespace) -> dict[str, Path]:
+    """Return the question files to run, by name: --questions FILE, else the chosen splits."""
+    if args.questions:
+        return {"questions": args.questions}
+    names = args.split or list(SPLITS)
+    missing = [str(SPLITS[n]) for n in names if not SPLITS[n].exists()]
+    if missing:
+        raise ValueError(f"question set not found: {', '.join(missing)} (run from the project folder)")
+    return {name: SPLITS[name] for name in names}
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from .evaluation import (
 )
 
 _HEADLINE = [
+    ("wrong_assertions", "wrong assertions (all questions)"),
+    ("cases", "questions"),
     ("recall@1", "retrieval recall@1"),
     ("recall@5", "retrieval recall@5"),
     ("recall@10", "retrieval recall@10"),
@@ -38,12 +40,20 @@ _HEADLINE = [
 
 @dataclass(frozen=True)
 class EvalRun:
-    """One configuration's results."""
+    """One configuration's results on one question set."""
 
     name: str
     settings: dict[str, Any]
     results: tuple[CaseResult, ...]
     summary: dict[str, Any]
+    split: str = ""
+
+    @property
+    def label(self) -> str:
+        """Column title: 'test', or 'top_k=8 test' for a compared configuration."""
+        if not self.split:
+            return self.name
+        return self.split if self.name == "base" else f"{self.name} {self.split}"
 
 
 def run_cases(
@@ -52,6 +62,7 @@ def run_cases(
     name: str,
     retrieval_only: bool = False,
     on_case: Callable[[int, int], None] | None = None,
+    split: str = "",
 ) -> EvalRun:
     """Ask every case (with its history) and score it; retrieval-only skips answering."""
     results = []
@@ -63,7 +74,7 @@ def run_cases(
     threshold = bot.refusal_threshold()
     if bot.settings.refusal_threshold is None and threshold is not None:
         settings["refusal_threshold"] = f"{threshold:.3f} (the answerability model's)"
-    return EvalRun(name, settings, tuple(results), summarize(results))
+    return EvalRun(name, settings, tuple(results), summarize(results), split)
 
 
 def _run_case(bot: Any, case: EvalCase, retrieval_only: bool) -> CaseResult:
@@ -96,6 +107,7 @@ def write_report(out: Path, runs: Sequence[EvalRun], problems: Sequence[str]) ->
     payload = [
         {
             "name": r.name,
+            "split": r.split,
             "settings": r.settings,
             "summary": r.summary,
             "results": [asdict(x) for x in r.results],
@@ -112,7 +124,7 @@ def write_report(out: Path, runs: Sequence[EvalRun], problems: Sequence[str]) ->
 def render_summary(runs: Sequence[EvalRun]) -> str:
     """Return the headline metrics as an aligned text table, one column per run."""
     width = max(len(label) for _, label in _HEADLINE)
-    lines = [" " * width + "".join(f"  {r.name[:18]:>18}" for r in runs)]
+    lines = [" " * width + "".join(f"  {r.label[:18]:>18}" for r in runs)]
     for key, label in _HEADLINE:
         lines.append(f"{label:<{width}}" + "".join(f"  {_fmt(key, r.summary.get(key)):>18}" for r in runs))
     return "\n".join(lines)
@@ -120,15 +132,16 @@ def render_summary(runs: Sequence[EvalRun]) -> str:
 
 def render_markdown(runs: Sequence[EvalRun], problems: Sequence[str], plots: Sequence[Path]) -> str:
     """Return the Markdown report: summary, per-kind tables, stages, failures."""
-    parts = ["# Eval report", "", f"{runs[0].summary['cases']} cases.", "", "## Summary", ""]
+    sets = ", ".join(f"{r.label} ({r.summary['cases']})" for r in runs)
+    parts = ["# Eval report", "", f"Question sets: {sets}.", "", "## Summary", ""]
     parts += _table(
-        ["metric"] + [r.name for r in runs],
+        ["metric"] + [r.label for r in runs],
         [[label] + [_fmt(k, r.summary.get(k)) for r in runs] for k, label in _HEADLINE],
     )
     parts += [""]
     for run in runs:
         parts += [
-            f"## {run.name}",
+            f"## {run.label}",
             "",
             "Settings: " + ", ".join(f"`{k}={v}`" for k, v in sorted(_diff_settings(run, runs).items())),
             "",
@@ -138,6 +151,7 @@ def render_markdown(runs: Sequence[EvalRun], problems: Sequence[str], plots: Seq
             + [
                 _fmt(k, m[k])
                 for k in (
+                    "wrong_assertions",
                     "recall@1",
                     "recall@5",
                     "mrr",
@@ -151,7 +165,7 @@ def render_markdown(runs: Sequence[EvalRun], problems: Sequence[str], plots: Seq
             for kind, m in run.summary["per_kind"].items()
         ]
         parts += _table(
-            ["kind", "n", "R@1", "R@5", "MRR", "acc", "F1", "refuse ok", "false refuse", "p50 s"], rows
+            ["kind", "n", "wrong", "R@1", "R@5", "MRR", "acc", "F1", "refuse ok", "false refuse", "p50 s"], rows
         )
         parts += [
             "",
@@ -160,7 +174,11 @@ def render_markdown(runs: Sequence[EvalRun], problems: Sequence[str], plots: Seq
         ]
         parts += (
             ["### Failures", ""]
-            + [f"- `{f.case_id}` ({f.kind}) {f.question} → {f.answer[:200]!r}" for f in failures(run.results)]
+            + [
+                f"- `{f.case_id}` ({f.kind}{', wrong assertion' if f.wrong_assertion else ''}) "
+                f"{f.question} → {f.answer[:200]!r}"
+                for f in failures(run.results)
+            ]
             + [""]
         )
     parts += (
@@ -187,7 +205,7 @@ def write_plots(out: Path, runs: Sequence[EvalRun]) -> list[Path]:
             .get("correct_refusals" if k in ("unanswerable", "off_topic") else "accuracy", 0)
             for k in kinds
         ]
-        ax.bar([x + i * width for x in range(len(kinds))], values, width, label=run.name)
+        ax.bar([x + i * width for x in range(len(kinds))], values, width, label=run.label)
     ax.set_xticks([x + width * (len(runs) - 1) / 2 for x in range(len(kinds))], kinds, rotation=20)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("accuracy (refusal kinds: correct refusals)")
@@ -197,7 +215,7 @@ def write_plots(out: Path, runs: Sequence[EvalRun]) -> list[Path]:
     fig.savefig(accuracy, dpi=100)
     fig2, ax2 = plt.subplots(figsize=(7, 3.5))
     for run in runs:
-        ax2.hist([r.latency_s for r in run.results], bins=20, alpha=0.6, label=run.name)
+        ax2.hist([r.latency_s for r in run.results], bins=20, alpha=0.6, label=run.label)
     ax2.set_xlabel("seconds per question")
     ax2.set_ylabel("questions")
     ax2.legend()

@@ -21,6 +21,16 @@ ANSWERABLE_KINDS = ("fact", "paraphrase", "multi_passage", "disagreement", "mult
 REFUSAL_KINDS = ("unanswerable", "off_topic")
 RECALL_KS = (1, 3, 5, 10)
 
+#: The question sets `assistant eval` runs, by name. `dev` is for choosing rules, thresholds and
+#: settings; `test` is frozen (nothing is chosen on it) and gated in CI; `blind` was written by
+#: someone who saw only the reviews, and nobody reads its failures to write rules.
+SPLITS = {
+    "dev": Path("eval/dev_questions.jsonl"),
+    "test": Path("eval/test_questions.jsonl"),
+    "blind": Path("eval/blind_questions.jsonl"),
+}
+GATED_SPLIT = "test"
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -58,6 +68,9 @@ class CaseResult:
     answer: str
     refused: bool
     correct: bool
+    # An answer was asserted and it is wrong: an unanswerable question answered, or an answerable
+    # one answered without an accepted answer. The error users feel most.
+    wrong_assertion: bool
     exact_match: bool
     f1: float
     evidence_rank: int | None
@@ -152,15 +165,15 @@ def score_case(
 ) -> CaseResult:
     """Return the scores of one answer (an `Answer`) to `case`, given the retrieved `hits`."""
     citations = list(answer.citations)
+    right_answer = case.answerable and not answer.refused and is_correct(answer.text, case.answers)
     return CaseResult(
         case_id=case.id,
         kind=case.kind,
         question=case.question,
         answer=answer.text,
         refused=answer.refused,
-        correct=answer.refused
-        if not case.answerable
-        else (not answer.refused and is_correct(answer.text, case.answers)),
+        correct=answer.refused if not case.answerable else right_answer,
+        wrong_assertion=not answer.refused and not right_answer,
         exact_match=any(normalize(answer.text) == normalize(a) for a in case.answers),
         f1=token_f1(answer.text, case.answers) if case.answerable and not answer.refused else 0.0,
         evidence_rank=evidence_rank(hits, case.evidence) if case.answerable else None,
@@ -203,6 +216,7 @@ def _metrics(results: Sequence[CaseResult]) -> dict[str, Any]:
         "cases": len(results),
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
+        "wrong_assertions": _share(sum(r.wrong_assertion for r in results), len(results)),
         **{
             f"recall@{k}": _share(sum(1 for x in ranks if x is not None and x <= k), len(ranks))
             for k in RECALL_KS

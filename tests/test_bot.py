@@ -123,7 +123,7 @@ def test_an_eval_run_records_the_refusal_threshold_in_use(bot: Assistant) -> Non
     from assistant.eval_run import run_cases
     from assistant.evaluation import load_cases
 
-    cases = load_cases(SHIPPED_CORPUS.parent / "eval" / "questions.jsonl", bot.reviews)[:2]
+    cases = load_cases(SHIPPED_CORPUS.parent / "eval" / "dev_questions.jsonl", bot.reviews)[:2]
     run = run_cases(bot, cases, "base")
     assert len(run.results) == 2
     assert run.settings["refusal_threshold"].startswith(f"{AnswerabilityModel.load().threshold:.3f} ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,11 +16,19 @@ from assistant.evaluation import is_correct, load_cases
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHIPPED_CORPUS = PROJECT_DIR / "corpus"
 
-QUESTIONS = PROJECT_DIR / "eval" / "questions.jsonl"
+DEV = PROJECT_DIR / "eval" / "dev_questions.jsonl"
+TEST = PROJECT_DIR / "eval" / "test_questions.jsonl"
+BLIND = PROJECT_DIR / "eval" / "blind_questions.jsonl"
 TRAIN = PROJECT_DIR / "eval" / "train_questions.jsonl"
+ALL_SETS = [DEV, TEST, BLIND, TRAIN]
+SET_IDS = ["dev", "test", "blind", "train"]
 
 
-@pytest.mark.parametrize("path", [QUESTIONS, TRAIN], ids=["test set", "train set"])
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("path", ALL_SETS, ids=SET_IDS)
 def test_every_evidence_quote_occurs_in_its_review(path: Path) -> None:
     reviews = {r.id: r for r in load_reviews(SHIPPED_CORPUS)}
     cases = load_cases(path, reviews)  # raises on a quote that is not in the review
@@ -29,7 +38,7 @@ def test_every_evidence_quote_occurs_in_its_review(path: Path) -> None:
             assert reviews[evidence.review_id].text[evidence.start : evidence.end]
 
 
-@pytest.mark.parametrize("path", [QUESTIONS, TRAIN], ids=["test set", "train set"])
+@pytest.mark.parametrize("path", ALL_SETS, ids=SET_IDS)
 def test_an_accepted_answer_of_every_case_is_in_its_evidence(path: Path) -> None:
     # Aliases may be other phrasings ("Neolithic urn"), but one must be the evidence's own words,
     # or an answer quoting the review could never score.
@@ -41,17 +50,43 @@ def test_an_accepted_answer_of_every_case_is_in_its_evidence(path: Path) -> None
         assert is_correct(quotes, case.answers), f"{case.id}: no accepted answer is in its evidence"
 
 
-def test_eval_set_has_the_required_kinds_and_sizes() -> None:
-    lines = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    kinds = Counter(line["kind"] for line in lines)
-    assert len(lines) >= 60
-    assert kinds["unanswerable"] + kinds["off_topic"] >= 12
-    assert kinds["multi_turn"] >= 10
+@pytest.mark.parametrize("path", ALL_SETS, ids=SET_IDS)
+def test_every_set_is_well_formed(path: Path) -> None:
+    lines = _lines(path)
     assert len({line["id"] for line in lines}) == len(lines)
     for line in lines:
         answerable = line["kind"] not in ("unanswerable", "off_topic")
         assert bool(line["answers"]) == answerable and bool(line["evidence"]) == answerable, line["id"]
-        assert bool(line["history"]) == (line["kind"] == "multi_turn"), line["id"]
+        if line["kind"] == "multi_turn":
+            assert line["history"], line["id"]
+
+
+@pytest.mark.parametrize("path", [DEV, TEST], ids=["dev", "test"])
+def test_dev_and_test_each_have_the_required_kinds_and_sizes(path: Path) -> None:
+    kinds = Counter(line["kind"] for line in _lines(path))
+    assert sum(kinds.values()) >= 50
+    assert kinds["unanswerable"] + kinds["off_topic"] >= 12
+    assert kinds["multi_turn"] >= 8 and kinds["paraphrase"] >= 6
+
+
+def test_dev_and_test_are_the_reproducible_split_of_one_set() -> None:
+    # Nothing may move between dev and test: the split is what scripts/split_eval.py makes.
+    sys.path.insert(0, str(PROJECT_DIR / "scripts"))
+    from split_eval import split
+
+    dev = DEV.read_text(encoding="utf-8").splitlines()
+    test = TEST.read_text(encoding="utf-8").splitlines()
+    assert not {json.loads(x)["id"] for x in dev} & {json.loads(x)["id"] for x in test}
+    assert split(dev + test) == split(test + dev) == (dev, test)
+
+
+def test_the_blind_set_has_what_the_trust_issue_asks_for() -> None:
+    lines = _lines(BLIND)
+    kinds = Counter(line["kind"] for line in lines)
+    assert len(lines) >= 100
+    assert kinds["unanswerable"] >= 25 and kinds["paraphrase"] >= 15 and kinds["off_topic"] >= 3
+    assert sum(bool(line["history"]) for line in lines) >= 10
+    assert all(line["id"].startswith("blind-") for line in lines)
 
 
 def test_load_cases_rejects_a_quote_missing_from_the_corpus(tmp_path: Path) -> None:
@@ -75,9 +110,7 @@ def _words(question: str) -> set[str]:
 def test_no_training_question_is_a_near_copy_of_a_test_question() -> None:
     # The answerability model is fitted on the train set; the eval set must stay held out, so no
     # training question may share 60% or more of its words with a test question (Jaccard).
-    test = [
-        json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line
-    ]
+    test = [line["question"] for path in (DEV, TEST, BLIND) for line in _lines(path)]
     train = [json.loads(line)["question"] for line in TRAIN.read_text(encoding="utf-8").splitlines() if line]
     assert len(train) >= 100
     for question in train:

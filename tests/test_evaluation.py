@@ -95,3 +95,17 @@ def test_check_thresholds_reports_each_metric_out_of_bounds() -> None:
     )
     assert len(problems) == 2
     assert any("accuracy" in p for p in problems) and any("false_refusals" in p for p in problems)
+
+
+def test_wrong_assertions_count_answered_unanswerables_and_wrong_answers_over_all_questions() -> None:
+    answerable = EvalCase("a", "fact", "How long?", ("81 days",), (Evidence("r", 0, 28),))
+    unanswerable = EvalCase("u", "unanswerable", "Who composed the score?", (), ())
+    results = [
+        score_case(answerable, FakeAnswer("81 days [1]"), [], {"r": REVIEW}, 0.1),  # right
+        score_case(answerable, FakeAnswer("3 months [1]"), [], {"r": REVIEW}, 0.1),  # wrong
+        score_case(answerable, FakeAnswer("", refused=True), [], {"r": REVIEW}, 0.1),  # refused: not asserted
+        score_case(unanswerable, FakeAnswer("Ai Weiwei [1]"), [], {"r": REVIEW}, 0.1),  # made up
+        score_case(unanswerable, FakeAnswer("", refused=True), [], {"r": REVIEW}, 0.1),  # right
+    ]
+    assert [r.wrong_assertion for r in results] == [False, True, False, True, False]
+    assert summarize(results)["wrong_assertions"] == pytest.approx(2 / 5)
