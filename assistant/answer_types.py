@@ -32,7 +32,13 @@ _PATTERNS = {
     "person": re.compile(r"\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*"),
     "name": re.compile(r"[‘“\"][^’”\"]{2,80}[’”\"]|\b[A-Z][\w’'-]+(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'-]+)*"),
     "place": re.compile(r"\b[A-Z][\w’'-]+(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'-]+)*"),
+    "date": re.compile(
+        r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+        r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?\b|\b\d{1,2}(?:st|nd|rd|th)\b"
+    ),
 }
+# "Where ...?" wants a name that stands where a place does: "at London’s Tate Modern", "in Munich".
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|to|from|near|outside|inside|across)\s+(?:the\s+)?$", re.IGNORECASE)
 _AUXILIARY = frozenset("was were is are did do does has have had will would can could".split())
 # Where the noun phrase after 'name of' ends: 'the hotel | where ...', 'the mother | quoted in ...'.
 _PHRASE_END = _AUXILIARY | frozenset(
@@ -45,6 +51,11 @@ _QUESTION_FORMS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:name|names|called)\b(?:\s+of)?(?P<focus>(?:\s+[\w’'-]+){0,8})", re.I), "name"),
     (re.compile(r"^\s*(?:who|whom|whose)\b", re.I), "person"),
     (re.compile(r"\b(?:which|what) (?:city|country|town|museum|gallery)\b(?P<focus>.*)", re.I), "place"),
+    # Asked for but not named next to a thing: "how old", "where", "on what date", "which hospital".
+    (re.compile(r"\bhow old\b", re.I), "quantity"),
+    (re.compile(r"^\s*where\b", re.I), "place"),
+    (re.compile(r"\b(?:which|what) (?:date|day|month)\b", re.I), "date"),
+    (re.compile(r"^\s*(?:\w+\s+)?which\b", re.I), "name"),
 ]
 # How close (in words) an answer must sit to the thing asked about; a name is right next to it
 # ("the commission ‘Web of Light’", "his Shanghai studio").
@@ -119,6 +130,8 @@ def find_answer(sentence: str, question: str, kind: QuestionType, vectors: Vecto
     for match in _PATTERNS[kind.kind].finditer(sentence):
         candidate = _clean(match.group(0))
         if not _acceptable(candidate, match, kind.kind, asked):
+            continue
+        if kind.kind == "place" and not kind.focus and not _PLACE_BEFORE.search(sentence[: match.start()]):
             continue
         distance = _distance(match, spans, anchors)
         if kind.focus and distance > _ANCHOR_WINDOW.get(kind.kind, _DEFAULT_WINDOW):

@@ -11,9 +11,11 @@ from .citations import Citation, renumber, strip_markers, verify_citations
 from .conversation import History, condense_question
 from .corpus import Review
 from .extractive import Draft
+from .policy import not_stated_text, off_topic_text, unknown_names
 from .retrieval import Hit
 
-REFUSAL_TEXT = "The reviews don't say. None of the indexed reviews covers this, so I won't guess."
+#: How many passages a refusal shows as the closest context (never as citations).
+CLOSEST_SHOWN = 2
 
 
 class QuestionError(ValueError):
@@ -22,7 +24,11 @@ class QuestionError(ValueError):
 
 @dataclass(frozen=True)
 class Answer:
-    """A cited answer. Every citation's quote equals its review's text at [start, end)."""
+    """A cited answer. Every citation's quote equals its review's text at [start, end).
+
+    A citation always means "this passage states the answer". When `refused` is true no answer is
+    asserted: `citations` is empty and `closest` may hold the nearest passages, shown as context.
+    """
 
     text: str
     citations: tuple[Citation, ...]
@@ -33,6 +39,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     flagged: bool = False
     passages: tuple[Hit, ...] = ()
+    closest: tuple[Citation, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the answer as JSON-ready data (passages left out; citations carry the quotes)."""
@@ -82,6 +89,9 @@ class Pipeline:
     top_k: int
     max_question_chars: int
     condense: Callable[[str, History], str] = condense_question
+    # Words of the reviews (policy.corpus_words): a question naming something outside them is
+    # answered with a clear "the reviews don't mention X" whatever the backend.
+    known_words: frozenset[str] = frozenset()
 
 
 def run_stream(pipeline: Pipeline, question: object, history: History = ()) -> Iterator[str | Answer]:
@@ -89,6 +99,14 @@ def run_stream(pipeline: Pipeline, question: object, history: History = ()) -> I
     timings: dict[str, float] = {}
     started = time.perf_counter()
     text = validate_question(question, pipeline.max_question_chars)
+    unknown = unknown_names(text, pipeline.known_words) if pipeline.known_words else []
+    if unknown:
+        draft = Draft(text="", citations=(), refused=True, refusal=off_topic_text(unknown))
+        yield draft.refusal
+        answer = finish(draft, text, text, [], pipeline, timings)
+        timings["total"] = time.perf_counter() - started
+        yield answer
+        return
     standalone = _timed(timings, "condense", lambda: pipeline.condense(text, list(history)))
     hits = _timed(timings, "retrieve", lambda: pipeline.retrieve(standalone, pipeline.top_k))
     stage = time.perf_counter()
@@ -118,8 +136,13 @@ def finish(
     text = strip_markers(draft.text, keep={c.number for c in kept})
     text, kept = renumber(text, kept)
     refused = draft.refused or not text.strip() or not kept
+    closest: tuple[Citation, ...] = ()
+    if refused:
+        text = draft.refusal or not_stated_text(question)
+        shown = draft.closest or tuple(passage_citation(i, h, pipeline.reviews) for i, h in enumerate(hits, 1))
+        closest = tuple(verify_citations(shown, pipeline.reviews, hits)[0][:CLOSEST_SHOWN])
     return Answer(
-        text=REFUSAL_TEXT if refused else text,
+        text=text,
         citations=() if refused else tuple(kept),
         refused=refused,
         question=question,
@@ -128,6 +151,15 @@ def finish(
         timings=timings,
         flagged=draft.flagged or bool(dropped),
         passages=tuple(hits),
+        closest=closest,
+    )
+
+
+def passage_citation(number: int, hit: Hit, reviews: Mapping[str, Review]) -> Citation:
+    """Return a citation of a whole retrieved passage."""
+    review = reviews[hit.review_id]
+    return Citation(
+        number, review.id, review.title, hit.start, hit.end, review.text[hit.start : hit.end], review.date
     )
 
 

@@ -213,7 +213,13 @@ def _ask_jsonl(bot: Any, lines: Iterable[str], out: TextIO) -> int:
             record.update(jsonl_record(answer))
         except (QuestionError, ValueError, TypeError, AttributeError) as exc:
             record.update(
-                {"error": f"line {number}: {exc}", "answer": None, "refused": None, "citations": []}
+                {
+                    "error": f"line {number}: {exc}",
+                    "answer": None,
+                    "refused": None,
+                    "citations": [],
+                    "closest": [],
+                }
             )
             status = 1
         record["latency_s"] = round(time.perf_counter() - started, 4)
@@ -223,23 +229,31 @@ def _ask_jsonl(bot: Any, lines: Iterable[str], out: TextIO) -> int:
 
 
 def jsonl_record(answer: Any) -> dict[str, Any]:
-    """Return the stable JSON-lines fields of an Answer."""
+    """Return the stable JSON-lines fields of an Answer (`closest`: context shown with a refusal)."""
+
+    def spans(citations: Iterable[Any]) -> list[dict[str, Any]]:
+        return [
+            {"number": c.number, "review_id": c.review_id, "start": c.start, "end": c.end, "quote": c.quote}
+            for c in citations
+        ]
+
     return {
         "answer": answer.text,
         "refused": answer.refused,
-        "citations": [
-            {"number": c.number, "review_id": c.review_id, "start": c.start, "end": c.end, "quote": c.quote}
-            for c in answer.citations
-        ],
+        "citations": spans(answer.citations),
+        "closest": spans(answer.closest),
     }
 
 
 def format_answer(answer: Any) -> str:
     """Return the answer and its cited passages for a terminal."""
     lines = [answer.text, ""]
-    for c in answer.citations:
+    if answer.refused and answer.closest:
+        lines.append("Closest passages (they do not answer the question):")
+    for c in answer.citations or answer.closest:
         when = f", {c.review_date}" if c.review_date else ""
-        lines.append(f"[{c.number}] {c.review_title}{when} ({c.review_id}, chars {c.start}-{c.end})")
+        marker = f"[{c.number}]" if answer.citations else "-"
+        lines.append(f"{marker} {c.review_title}{when} ({c.review_id}, chars {c.start}-{c.end})")
         lines.append(f"    “{c.quote}”")
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in answer.timings.items())
     return "\n".join(lines + ["", f"({answer.backend}; {timings})"])

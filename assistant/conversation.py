@@ -6,25 +6,32 @@ import re
 from collections.abc import Sequence
 
 from .citations import strip_markers
+from .evidence import content_words
 
 #: (question, answer) pairs of earlier turns, oldest first.
 History = Sequence[tuple[str, str]]
 
-# Words that point back at something said earlier ("was it her first feature?").
+# Words that point back at something said earlier ("was it her first feature?"). "that" counts
+# only as a pronoun or determiner ("after that", "was that exhibition"), not as a relative
+# ("the work that used backpacks"); "there" not when existential ("is there a sequel?").
 _ANAPHORA = re.compile(
-    r"\b(he|him|his|she|her|hers|it|its|they|them|their|this|that|these|those|there|then|one|"
-    r"the film|the same|the director|the artist)\b",
+    r"\b(he|him|his|she|her|hers|it|its|they|them|their|this|these|those|then)\b"
+    r"|(?:^|\b(?:is|was|did|does|do|about|after|before|of|in|for|at|from|with|by))\s+that\b"
+    r"|(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b",
     re.IGNORECASE,
 )
 _FOLLOW_UP_START = re.compile(r"^\s*(and|but|so|also|what about|how about|really)\b", re.IGNORECASE)
-_CONTENT_WORD = re.compile(r"[A-Za-z0-9]{4,}")
 
 
 def is_follow_up(question: str) -> bool:
-    """True when `question` leans on an earlier turn: a pronoun, 'and ...', or very few words."""
+    """True when `question` leans on an earlier turn: a pronoun, 'and ...', or no subject of its own.
+
+    A question that names what it asks about is standalone even when short:
+    'Who composed the soundtrack?' is; 'In what year?' and 'Was it her first feature?' are not.
+    """
     if _FOLLOW_UP_START.search(question) or _ANAPHORA.search(question):
         return True
-    return len(_CONTENT_WORD.findall(question)) <= 2
+    return not content_words(question)
 
 
 def condense_question(question: str, history: History, max_chars: int = 600) -> str:

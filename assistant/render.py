@@ -118,9 +118,16 @@ def render_answer(answer: Answer, reviews: Mapping[str, Review], turn: int, ques
     """Return the chat message for a finished answer: text, passage cards, timings."""
     timings = render_timings(answer.timings, answer.backend, answer.standalone_question, question)
     if answer.refused:
+        closest = ""
+        if answer.closest:
+            cards = "".join(render_passage(c, reviews.get(c.review_id), turn) for c in answer.closest)
+            closest = (
+                '<div class="closest"><p class="closest-label">Closest passages (they do not answer '
+                f'the question)</p><div class="passages">{cards}</div></div>'
+            )
         return (
             '<div class="answer refused"><p class="refusal-label">Not covered by the reviews</p>'
-            f"<p>{escape_text(answer.text)}</p>{timings}</div>"
+            f"<p>{escape_text(answer.text)}</p>{closest}{timings}</div>"
         )
     numbers = {c.number for c in answer.citations}
     cards = "".join(render_passage(c, reviews.get(c.review_id), turn) for c in answer.citations)
@@ -194,6 +201,8 @@ def render_index_status(status: Mapping[str, Any]) -> str:
 STYLE = """
 .answer .answer-text { margin: 0 0 .5em; }
 .answer.refused { border-left: 4px solid #c2410c; padding-left: .75em; }
+.closest-label { font-size: .85em; color: #6b7280; margin: .5em 0 .25em; }
+.closest .passage { opacity: .8; }
 .answer .refusal-label { font-weight: 600; color: #c2410c; margin: 0 0 .25em; }
 .answer .flagged { font-size: .85em; color: #b45309; }
 .cite-marker { font-weight: 600; text-decoration: none; }

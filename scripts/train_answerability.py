@@ -1,11 +1,11 @@
 """Fit the extractive backend's answerability model and write it into the package.
 
 Usage: .venv/bin/python scripts/train_answerability.py [--train eval/train_questions.jsonl]
-           [--test eval/questions.jsonl] [--l2 1.0] [--max-false-refusals 0.05]
+           [--dev eval/dev_questions.jsonl] [--l2 1.0] [--max-false-refusals 0.05]
            [--out assistant/models/answerability.json]
 
 Fits on the training questions only. Prints cross-validated rates on the training set and the
-held-out rates on the test set (the eval set), then writes the model. `assistant eval` gives the
+rates on the dev set (never fitted on), then writes the model. `assistant eval` gives the
 full end-to-end measurement afterwards.
 """
 
@@ -30,7 +30,7 @@ from assistant.training import Rates, cross_validate, fit_model, harvest, neutra
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=Path, default=Path("eval/train_questions.jsonl"))
-    parser.add_argument("--test", type=Path, default=Path("eval/questions.jsonl"))
+    parser.add_argument("--dev", type=Path, default=Path("eval/dev_questions.jsonl"))
     parser.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the logistic regression")
     parser.add_argument(
         "--max-false-refusals",
@@ -53,14 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         cases = load_cases(path, bot.reviews)
         return harvest(cases, backend, bot.retriever.retrieve, bot.reviews, settings.top_k)
 
-    train, test = rows_of(args.train), rows_of(args.test)
+    train, dev = rows_of(args.train), rows_of(args.dev)
     model = fit_model(train, args.l2, args.max_false_refusals)
     cv = cross_validate(train, l2=args.l2, max_false_refusals=args.max_false_refusals)
-    held_out = rates(model, test)
+    held_out = rates(model, dev)
     report = {
         "train (fitted on)": rates(model, train),
         "train, 5-fold cross-validated": cv,
-        "test (held out)": held_out,
+        "dev (not fitted on)": held_out,
     }
     print(f"{'':32} {'correct refusals':>17} {'false refusals':>15} {'top sentence ok':>16}")
     for name, r in report.items():

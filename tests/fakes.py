@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answering import REFUSAL_TEXT, Answer, validate_question
+from assistant.answering import Answer, validate_question
+from assistant.policy import not_stated_text
 from assistant.citations import Citation
 from assistant.config import Settings
 from assistant.corpus import Review
@@ -85,8 +86,8 @@ class FakeAssistant:
             raise self.fail_with
         key = next((k for k in self.facts if k in text.lower()), None)
         if key is None:
-            yield REFUSAL_TEXT
-            yield self._answer(text, REFUSAL_TEXT, (), refused=True)
+            yield not_stated_text(text)
+            yield self._answer(text, not_stated_text(text), (), refused=True)
             return
         answer_text, sources = self.facts[key]
         for word in answer_text.split(" "):

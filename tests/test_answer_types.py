@@ -26,6 +26,11 @@ MONEY = "He owed $2.4 million in taxes and many ordinary citizens sent in money 
         ("What was the name of the hotel where he slept?", "name", ("hotel",)),
         ("What is the name of the mother quoted in the work?", "name", ("mother",)),
         ("In which city was the studio?", "place", ("studio",)),
+        ("How old was he then?", "quantity", ()),
+        ("Where was he held?", "place", ()),
+        ("On what date was he released?", "date", ()),
+        ("Which hospital treated him?", "name", ()),
+        ("In which district is the studio?", "name", ()),
         ("What did he make?", None, ()),
     ],
 )
@@ -72,3 +77,18 @@ def test_names_must_stand_next_to_the_thing_named() -> None:
     q = "What was the name of his Liverpool commission?"
     sentence = "Following his Liverpool Biennial commission ‘Web of Light’ at Exchange Flags, he went on."
     assert find_answer(sentence, q, question_type(q), None) == "Web of Light"
+
+
+def test_where_wants_a_name_standing_where_a_place_does() -> None:
+    q = "Where were the seeds shown?"
+    sentence = "Weiwei’s 2010 installation of sunflower seeds at London’s Tate Modern was vast."
+    assert find_answer(sentence, q, question_type(q), None) == "London’s Tate Modern"
+    assert find_answer("Weiwei showed the seeds to everyone.", q, question_type(q), None) is None
+
+
+def test_which_and_date_questions_find_a_name_or_a_date_or_nothing() -> None:
+    q = "Which hospital treated him?"
+    assert find_answer("He is eventually hospitalized after the attack.", q, question_type(q), None) is None
+    q = "On what date was he released?"
+    assert find_answer("He was released on June 22nd after 81 days.", q, question_type(q), None) == "June 22nd"
+    assert find_answer("He was released after 81 days.", q, question_type(q), None) is None

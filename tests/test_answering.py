@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
 
-from assistant.answering import REFUSAL_TEXT, Answer, Pipeline, QuestionError, run_stream, validate_question
+from assistant.answering import Answer, Pipeline, QuestionError, run_stream, validate_question
 from assistant.citations import Citation
 from assistant.corpus import Review
 from assistant.extractive import Draft
@@ -78,10 +78,37 @@ def test_a_citation_outside_the_retrieved_passages_is_dropped() -> None:
     assert answer.refused and answer.citations == () and answer.flagged
 
 
-def test_refused_draft_gives_the_plain_refusal_and_no_citations() -> None:
+def test_refused_draft_says_what_the_reviews_dont_say_and_shows_closest_passages_apart() -> None:
     *_, answer = run_stream(_pipeline(Draft("", (), True)), "Who composed the score?")
     assert isinstance(answer, Answer)
-    assert answer.refused and answer.text == REFUSAL_TEXT and answer.citations == ()
+    assert answer.refused and answer.citations == ()
+    assert answer.text == "The reviews don't say who composed the score."
+    # The retrieved passage is offered as context, never as a citation.
+    assert [(c.start, c.end, c.quote) for c in answer.closest] == [(0, 28, REVIEW.text[0:28])]
+
+
+def test_a_backend_refusal_keeps_its_own_words_and_closest_sentences() -> None:
+    near = Citation(1, "r", "T", 0, 28, REVIEW.text[0:28])
+    draft = Draft("", (), True, refusal="The reviews don't name the composer.", closest=(near,))
+    *_, answer = run_stream(_pipeline(draft), "Who composed the score?")
+    assert isinstance(answer, Answer)
+    assert answer.text == "The reviews don't name the composer." and answer.closest == (near,)
+
+
+def test_a_question_naming_something_the_reviews_never_mention_is_refused_before_retrieval() -> None:
+    pipeline = Pipeline(
+        lambda q, k: pytest.fail("retrieval must not run"),
+        FakeBackend(Draft("81 days [1].", (), False)),
+        {"r": REVIEW},
+        top_k=3,
+        max_question_chars=100,
+        known_words=frozenset({"ai", "detained", "81", "day", "released", "june"}),
+    )
+    *_, answer = run_stream(pipeline, "Who directed Jaws?")
+    assert isinstance(answer, Answer)
+    assert answer.refused and answer.citations == () and answer.closest == ()
+    assert answer.text.startswith("The reviews don't mention Jaws")
+    assert pipeline.backend.questions == []  # type: ignore[attr-defined]
 
 
 def test_follow_up_reaches_the_backend_as_a_standalone_question() -> None:

@@ -19,6 +19,11 @@ HISTORY = [
         "Who directed Ai Weiwei: Never Sorry?",
         "What prize did Never Sorry win at Sundance?",
         "Where did Ai Weiwei live during the 1980s?",
+        # Short, but it names its own subject (a reported bug: it was glued to "Who directed ...").
+        "Who composed the soundtrack?",
+        "Who directed the film?",
+        "Is there a sequel to Never Sorry?",
+        "What is the name of the work that used backpacks?",
     ],
 )
 def test_standalone_question_is_left_alone(question: str) -> None:
@@ -34,7 +39,16 @@ def test_standalone_why_question_is_left_alone() -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["Was it her first feature?", "And the prize?", "What about Sundance?", "Why?", "Did he say sorry?"],
+    [
+        "Was it her first feature?",
+        "And the prize?",
+        "What about Sundance?",
+        "Why?",
+        "Did he say sorry?",
+        "In what year?",
+        "Where was that exhibition?",
+        "Did he stay silent after that?",
+    ],
 )
 def test_follow_up_is_extended_with_the_previous_turn_only(question: str) -> None:
     condensed = condense_question(question, HISTORY)
