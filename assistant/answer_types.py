@@ -204,3 +204,42 @@ def _distance(match: re.Match[str], spans: list[tuple[int, int, str]], anchors: 
         return 1 << 30
     first, last = inside[0], inside[-1]
     return min(0 if first <= a <= last else min(abs(a - first), abs(a - last)) for a in anchors)
+
+
+# "Who composed ...?" asks for whoever did *that*: a sentence naming the director does not answer it.
+_WHO_VERB = re.compile(r"^\s*who\s+([a-z]+)\b", re.IGNORECASE)
+_WHEN_AUX = re.compile(
+    r"^\s*(?:when|how long|(?:in |during )?(?:what|which) year)\b.*\b(?:was|were|is|are|did|does|do|has|have|had)\b"
+    r".*?\b([a-z]+)\W*$",
+    re.IGNORECASE,
+)
+# Verbs that carry no fact of their own ("when did it happen?").
+_LIGHT_VERBS = frozenset("happen occur take place start begin end come go be get make do".split())
+_PREDICATE_SIMILARITY = 0.55
+
+
+def predicate(question: str) -> str | None:
+    """Return the verb a who / when question asks about, if it can be found.
+
+    >>> predicate("Who composed the music?"), predicate("What year was he born?"), predicate("Who was he?")
+    ('composed', 'born', None)
+    """
+    match = _WHO_VERB.match(question) or _WHEN_AUX.match(question)
+    if not match:
+        return None
+    word = match.group(1)
+    if word.lower() in _AUXILIARY or word.lower() in _LIGHT_VERBS or not word.islower():
+        return None
+    return word
+
+
+def states_predicate(sentence: str, verb: str, vectors: Vectors | None) -> bool:
+    """True when `sentence` has `verb` or a form of it ('directed' ~ 'Director', 'moved' ~ 'lived')."""
+    stem = verb.lower()[:5]
+    words = [w.lower() for _, _, w in _word_spans(sentence)]
+    if any(w.startswith(stem) for w in words):
+        return True
+    if vectors is None or not words:
+        return False
+    sims = vectors.get([verb.lower()]) @ vectors.get(words).T
+    return bool(sims.max() >= _PREDICATE_SIMILARITY)

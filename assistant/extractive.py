@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .answer_types import QuestionType, find_answer, question_type
+from .answer_types import QuestionType, find_answer, predicate, question_type, states_predicate
 from .answerability import AnswerabilityModel
 from .chunking import Span, split_sentences
 from .citations import Citation
@@ -128,7 +128,12 @@ class ExtractiveBackend:
         ranked = self.score_sentences(question, hits, reviews)
         asked, _context = split_standalone(question)
         kind = question_type(asked)
-        if not ranked or ranked[0].score < self.threshold or _lacks_asked_thing(ranked[0], kind):
+        if (
+            not ranked
+            or ranked[0].score < self.threshold
+            or _lacks_asked_thing(ranked[0], kind)
+            or not self._states_predicate(ranked[0].text, asked)
+        ):
             closest = tuple(_cite(i, s, reviews) for i, s in enumerate(ranked[:2], start=1))
             return Draft(text="", citations=(), refused=True, closest=closest)
         chosen = self._choose(ranked)
@@ -146,6 +151,11 @@ class ExtractiveBackend:
         draft = self.answer(question, hits, reviews)
         yield from re.findall(r"\S+\s*", draft.text)
         yield draft
+
+    def _states_predicate(self, sentence: str, asked: str) -> bool:
+        """True unless a who / when question's verb ('composed', 'born') is missing from the sentence."""
+        verb = predicate(asked)
+        return verb is None or states_predicate(sentence, verb, self.vectors)
 
     def _choose(self, ranked: Sequence[ScoredSentence]) -> list[ScoredSentence]:
         best = ranked[0]
