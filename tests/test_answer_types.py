@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_types import QuestionType, find_answer, question_type
+from assistant.answer_types import QuestionType, find_answer, predicate, question_type, states_predicate
 
 BACKPACKS = (
     "So Sorry included an installation quoting the mother of one of the earthquake victims using "
@@ -92,3 +92,25 @@ def test_which_and_date_questions_find_a_name_or_a_date_or_nothing() -> None:
     q = "On what date was he released?"
     assert find_answer("He was released on June 22nd after 81 days.", q, question_type(q), None) == "June 22nd"
     assert find_answer("He was released after 81 days.", q, question_type(q), None) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "verb"),
+    [
+        ("Who composed the music for the film?", "composed"),
+        ("Who directed Never Sorry?", "directed"),
+        ("What year was Ai Weiwei born?", "born"),
+        ("How long was he detained?", "detained"),
+        ("Who was his father?", None),  # no verb of its own
+        ("In what year did the earthquake happen?", None),  # a light verb carries no fact
+        ("When did he move to New York?", None),  # ends in a name, not a verb
+    ],
+)
+def test_predicate_is_the_verb_a_who_or_when_question_asks_about(question: str, verb: str | None) -> None:
+    assert predicate(question) == verb
+
+
+def test_a_sentence_states_a_predicate_in_any_form_of_the_word() -> None:
+    assert states_predicate("Directed by Alison Klayman", "directed", None)
+    assert states_predicate("the film's director, Alison Klayman", "directed", None)
+    assert not states_predicate("Directed by Alison Klayman", "composed", None)
