@@ -84,7 +84,10 @@ def test_follow_up_question_uses_the_chat_history(page):
 def test_unanswerable_question_is_refused(page):
     message = ask(page, "What is the recipe for dumplings?")
     expect(message.locator(".answer.refused .refusal-label")).to_have_text("Not covered by the reviews")
-    expect(message.locator(".passage")).to_have_count(0)
+    # The closest passages may be shown as context, marked as not an answer; nothing is cited.
+    expect(message.locator(".answer-text")).to_have_count(0)
+    expect(message.locator(".closest-label")).to_have_count(1)
+    expect(message.locator(".answer > .passages")).to_have_count(0)
 
 
 def test_thumbs_up_is_saved_to_the_feedback_file(page, live_app):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from concurrent.futures import Future
@@ -243,3 +244,15 @@ def test_rebuild_runs_in_its_own_queue_so_chat_is_not_blocked():
     app = build_app(FakeAssistant())
     groups = {fn.name: fn.concurrency_id for fn in app.fns.values()}
     assert groups["rebuild"] == "rebuild" and groups["respond"] == "chat"
+
+
+def test_a_refusal_shows_its_closest_passages_apart_and_marked_as_no_answer():
+    bot = FakeAssistant()
+    cited = bot.ask("Who directed it?")
+    refused = dataclasses.replace(
+        cited, text="The reviews don't say who composed it.", citations=(), refused=True, closest=cited.citations
+    )
+    html = render_answer(refused, bot.reviews, turn=0, question="Who composed it?")
+    assert 'class="answer refused"' in html and "The reviews don&#x27;t say who composed it." in html
+    assert 'class="closest"' in html and "they do not answer the question" in html
+    assert "Directed by Alison Klayman." in html and 'class="answer-text"' not in html
