@@ -1,0 +1,78 @@
+"""The reader: does a sentence STATE the answer to a question? A fine-tuned MiniLM cross-encoder (int8 ONNX).
+
+Made by scripts/train_reader.py from assistant/reader_data.py; runs with onnxruntime + tokenizers only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+MODEL_PATH = MODEL_DIR / "reader.onnx"
+FORMAT_VERSION = 1
+
+
+class ReaderError(Exception):
+    """The reader model could not be loaded; the message says what to do."""
+
+
+class Reader:
+    """Scores (question, sentence) pairs: the probability that the sentence states the answer."""
+
+    def __init__(self, model_path: Path = MODEL_PATH, max_length: int = 128, threads: int = 2) -> None:
+        model_path = Path(model_path)
+        meta_path = model_path.with_suffix(".json")
+        tokenizer_path = model_path.parent / "reader_tokenizer.json"
+        for path in (model_path, meta_path, tokenizer_path):
+            if not path.exists():
+                raise ReaderError(
+                    f"reader model file {path} is missing; build it with "
+                    "`.venv/bin/python scripts/train_reader.py` (needs `pip install -e .[train]`)."
+                )
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ReaderError(f"cannot read {meta_path}: {exc}") from exc
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ReaderError(
+                f"{meta_path} has format_version {meta.get('format_version')!r}, this code reads "
+                f"{FORMAT_VERSION}; retrain with scripts/train_reader.py."
+            )
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        try:
+            self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ReaderError(f"cannot load {model_path}: {exc}") from exc
+        self.meta = meta
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.enable_truncation(max_length)
+        self.tokenizer.enable_padding()
+        self._inputs = {i.name for i in self.session.get_inputs()}
+
+    def logits(self, question: str, sentences: Sequence[str]) -> list[float]:
+        """One raw logit per sentence, all sentences in one batch."""
+        if not sentences:
+            return []
+        import numpy as np
+
+        encoded = self.tokenizer.encode_batch([(question, s) for s in sentences])
+        feeds: dict[str, Any] = {
+            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+        }
+        out = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        return [float(x) for x in out.reshape(-1)]
+
+    def score(self, question: str, sentences: Sequence[str]) -> list[float]:
+        """The probability (sigmoid of the logit) that each sentence states the answer to `question`."""
+        return [1.0 / (1.0 + math.exp(-x)) for x in self.logits(question, sentences)]

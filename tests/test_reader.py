@@ -1,0 +1,121 @@
+"""The reader's training data (assistant/reader_data.py) and the shipped model (assistant/reader.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.reader import MODEL_PATH, Reader, ReaderError
+from assistant.reader_data import FACTS, load_sentences, make_pairs
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+CORPUS = PROJECT_DIR / "corpus"
+TRAIN = PROJECT_DIR / "eval" / "train_questions.jsonl"
+HELD_OUT = [PROJECT_DIR / "eval" / f"{name}_questions.jsonl" for name in ("dev", "test", "blind")]
+
+
+@pytest.fixture(scope="module")
+def pairs():  # type: ignore[no-untyped-def]
+    return make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
+
+
+def test_same_seed_same_data_other_seed_other_order(pairs) -> None:  # type: ignore[no-untyped-def]
+    again = make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN)
+    assert again == pairs
+    other = make_pairs(14, corpus_dir=CORPUS, questions_path=TRAIN)
+    assert other != pairs
+
+
+def test_size_and_both_labels(pairs) -> None:  # type: ignore[no-untyped-def]
+    labels = [p.label for p in pairs]
+    assert 4000 <= len(pairs) <= 20000
+    assert 0.05 < sum(labels) / len(labels) < 0.5
+    assert len({(p.question, p.sentence) for p in pairs}) == len(pairs)
+
+
+def test_sentences_are_exact_review_text(pairs) -> None:  # type: ignore[no-untyped-def]
+    texts = {s.text for s in load_sentences(CORPUS)}
+    assert {p.sentence for p in pairs} <= texts
+
+
+def test_near_miss_negatives_are_present_and_labelled_0(pairs) -> None:  # type: ignore[no-untyped-def]
+    labelled = {(p.question, p.sentence): p.label for p in pairs}
+    directed = "Directed by Alison Klayman"
+    assert labelled[("Who directed the film?", directed)] == 1
+    assert labelled[("Who edited the film?", directed)] == 0
+    assert labelled[("Who wrote the soundtrack for Never Sorry?", directed)] == 0
+    near = [p for p in pairs if p.source in ("near_miss", "swap_role", "swap_entity", "cross_fact")]
+    assert len(near) > 1000
+    assert all(p.label == 0 for p in near)
+    urns = next(s.text for s in load_sentences(CORPUS) if "Neolithic urns" in s.text)
+    assert labelled[("How many urns did Ai smash?", urns)] == 0
+
+
+def test_every_fact_has_a_positive_sentence() -> None:
+    texts = [s.text for s in load_sentences(CORPUS)]
+    for fact in FACTS:
+        assert any(re.search(fact.answer, t, re.IGNORECASE) for t in texts), fact.name
+
+
+def test_no_held_out_question_in_the_data(pairs) -> None:  # type: ignore[no-untyped-def]
+    in_data = {_norm(p.question) for p in pairs}
+    for path in HELD_OUT:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                question = json.loads(line)["question"]
+                assert _norm(question) not in in_data, f"{path.name}: {question}"
+
+
+def test_training_questions_only() -> None:
+    with pytest.raises(ValueError):
+        make_pairs(13, corpus_dir=CORPUS, questions_path=HELD_OUT[0])
+
+
+needs_model = pytest.mark.skipif(not MODEL_PATH.exists(), reason="reader.onnx not built")
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return Reader()
+
+
+@needs_model
+def test_reader_says_yes_to_the_director_and_no_to_the_composer(reader: Reader) -> None:
+    sentence = ["Directed by Alison Klayman"]
+    director = reader.score("Who directed Ai Weiwei: Never Sorry?", sentence)[0]
+    composer = reader.score("Who composed the music for Never Sorry?", sentence)[0]
+    assert 0.0 <= composer < director <= 1.0
+
+
+@needs_model
+def test_reader_scores_a_batch_as_probabilities(reader: Reader) -> None:
+    sentences = [s.text for s in load_sentences(CORPUS)]
+    scores = reader.score("What prehistoric pottery did he smash?", sentences)
+    assert len(scores) == len(sentences)
+    assert all(0.0 <= x <= 1.0 for x in scores)
+    assert "Neolithic urns" in sentences[max(range(len(scores)), key=scores.__getitem__)]
+    assert reader.score("anything", []) == []
+
+
+def test_missing_model_raises(tmp_path: Path) -> None:
+    with pytest.raises(ReaderError, match="missing"):
+        Reader(tmp_path / "reader.onnx")
+
+
+@needs_model
+def test_other_format_version_raises(tmp_path: Path) -> None:
+    for name in ("reader.onnx", "reader_tokenizer.json"):
+        shutil.copyfile(MODEL_PATH.parent / name, tmp_path / name)
+    meta = json.loads(MODEL_PATH.with_suffix(".json").read_text(encoding="utf-8"))
+    meta["format_version"] = -1
+    (tmp_path / "reader.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ReaderError, match="format_version"):
+        Reader(tmp_path / "reader.onnx")
