@@ -10,7 +10,7 @@ from typing import Any
 
 from .answerability import AnswerabilityModel
 from .answering import Answer, AnswerBackend, Pipeline, run_stream
-from .config import Settings
+from .config import ENV_PREFIX, Settings
 from .conversation import History
 from .corpus import Review, load_reviews
 from .embedding import Embedder, load_embedder
@@ -21,6 +21,20 @@ from .retrieval import DenseIndex, KeywordIndex, Retriever, load_all_hits
 from .store import IndexStateError, Store, open_store
 
 BACKENDS = ("extractive", "openai", "llamacpp")
+#: Settings `with_settings` applies by building a new retriever over the same index.
+RETRIEVAL_SETTINGS = ("candidates", "rrf_k", "fusion", "fusion_weight", "reranker")
+#: Settings that need another index or embedding model, so a fresh `load_assistant`.
+INDEX_SETTINGS = (
+    "corpus_dir",
+    "index_dir",
+    "collection",
+    "chroma_host",
+    "chroma_port",
+    "embedding_model",
+    "embedding_batch_size",
+    "chunk_size",
+    "chunk_overlap_sentences",
+)
 
 
 @dataclass(frozen=True)
@@ -55,10 +69,22 @@ class Assistant:
         return run_stream(self._pipeline(), question, history)
 
     def with_settings(self, **changes: Any) -> Assistant:
-        """Return an assistant with some answering settings changed, sharing models and index."""
+        """Return a copy with answering or retrieval settings changed, sharing the index and models.
+
+        Retrieval settings (`RETRIEVAL_SETTINGS`) get the copy its own retriever; settings that need
+        another index or embedding model (`INDEX_SETTINGS`) raise ValueError. `self` is unchanged.
+        """
+        settings = replace(self.settings, **changes)
+        refuse_index_changes(self.settings, settings)
         twin = object.__new__(Assistant)
         twin.__dict__.update(self.__dict__)
-        twin.settings = replace(self.settings, **changes)
+        twin.settings = settings
+        twin._lock = threading.Lock()
+        twin._backends = dict(self._backends)
+        if any(getattr(settings, name) != getattr(self.settings, name) for name in RETRIEVAL_SETTINGS):
+            if settings.reranker != self.settings.reranker:
+                twin.models = replace(self.models, passage_reranker=make_reranker(settings.reranker))
+            twin.retriever = twin._make_retriever(self.retriever.dense, self.retriever.keyword)
         return twin
 
     def index_status(self) -> dict[str, Any]:
@@ -92,16 +118,24 @@ class Assistant:
             )
         collection = self.store.collection(manifest.generation)
         reviews = {r.id: r for r in load_reviews(Path(self.settings.corpus_dir))}
-        retriever = Retriever(
-            DenseIndex(collection, self.models.embedder),
-            KeywordIndex(load_all_hits(collection)),
-            candidates=self.settings.candidates,
-            rrf_k=self.settings.rrf_k,
-            reranker=self.models.passage_reranker,
+        retriever = self._make_retriever(
+            DenseIndex(collection, self.models.embedder), KeywordIndex(load_all_hits(collection))
         )
         with self._lock:
             self.reviews: dict[str, Review] = reviews
             self.retriever = retriever
+
+    def _make_retriever(self, dense: DenseIndex, keyword: KeywordIndex) -> Retriever:
+        s = self.settings
+        return Retriever(
+            dense,
+            keyword,
+            candidates=s.candidates,
+            rrf_k=s.rrf_k,
+            reranker=self.models.passage_reranker,
+            fusion=s.fusion,
+            fusion_weight=s.fusion_weight,
+        )
 
     def _pipeline(self) -> Pipeline:
         return Pipeline(
@@ -139,6 +173,17 @@ class Assistant:
         from .conversation import condense_question
 
         return condense_question
+
+
+def refuse_index_changes(old: Settings, new: Settings) -> None:
+    """Raise ValueError naming the first index-level setting that differs between `old` and `new`."""
+    for name in INDEX_SETTINGS:
+        value = getattr(new, name)
+        if value != getattr(old, name):
+            raise ValueError(
+                f"{name} needs its own index (a new `load_assistant`, not a copy of a loaded one): "
+                f"run `assistant index` with {ENV_PREFIX}{name.upper()}={value} and eval without --compare"
+            )
 
 
 def make_backend(settings: Settings, models: Models) -> AnswerBackend:

@@ -43,6 +43,11 @@ class Settings:
     candidates: int = 20
     # Reciprocal-rank-fusion constant (60 is the value from Cormack et al. 2009).
     rrf_k: int = 60
+    # How the dense and keyword rankings are merged: "rrf" (reciprocal rank, `rrf_k` above) or "convex"
+    # (`fusion_weight` * dense + (1 - fusion_weight) * keyword, each min-max normalised over its
+    # candidates, so a passage one retriever is confident about keeps its lead).
+    fusion: str = "rrf"
+    fusion_weight: float = 0.5
     # "none" or "onnx" (the packaged ms-marco cross-encoder; needs the `rerank` extra).
     reranker: str = "none"
 

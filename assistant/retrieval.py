@@ -1,10 +1,11 @@
-"""Retrieval: dense (Chroma) and keyword (BM25) search over the same chunks, fused by reciprocal rank."""
+"""Retrieval: dense (Chroma) and keyword (BM25) search over the same chunks, fused into one ranking."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from .embedding import Embedder
@@ -17,6 +18,8 @@ STOPWORDS = frozenset(
     what when where which who whom whose why will with would you your about after before did does film
     documentary review reviews movie""".split()
 )
+#: The `fusion` setting's choices: reciprocal rank, or a weighted sum of min-max normalised scores.
+FUSIONS = ("rrf", "convex")
 
 
 @dataclass(frozen=True)
@@ -47,24 +50,43 @@ def _stem(token: str) -> str:
     return token
 
 
+def keyword_terms(text: str) -> list[str]:
+    """Return the Snowball English stems of the content words: 'Smashing pots' -> ['smash', 'pot'].
+
+    Separate from `tokenize`, whose exact output the fitted answerability features depend on.
+    """
+    return _english_stemmer().stemWords([t for t in _TOKEN_RE.findall(text.lower()) if t not in STOPWORDS])
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
 def hit_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: float = 0.0) -> Hit:
     """Return a Hit built from a Chroma record (id, document, metadata)."""
     return Hit(chunk_id, str(meta["review_id"]), int(meta["start"]), int(meta["end"]), text, score)
 
 
 class KeywordIndex:
-    """BM25 over the chunks of the live generation, built once when the retriever loads."""
+    """BM25 over the chunks of the live generation, built once when the retriever loads.
 
-    def __init__(self, hits: Sequence[Hit]) -> None:
+    `terms` splits both the passages and the query (scripts/compare_fusion.py passes `tokenize`).
+    """
+
+    def __init__(self, hits: Sequence[Hit], terms: Callable[[str], list[str]] = keyword_terms) -> None:
         from rank_bm25 import BM25Okapi
 
         self.hits = list(hits)
-        corpus = [tokenize(h.text) or ["<empty>"] for h in self.hits]
+        self._terms = terms
+        corpus = [terms(h.text) or ["<empty>"] for h in self.hits]
         self._bm25 = BM25Okapi(corpus) if corpus else None
 
     def search(self, query: str, k: int) -> list[Hit]:
         """Return up to `k` chunks sharing words with `query`, best first."""
-        terms = tokenize(query)
+        terms = self._terms(query)
         if not self._bm25 or not terms:
             return []
         scores = self._bm25.get_scores(terms)
@@ -116,6 +138,39 @@ def fuse(rankings: Sequence[Sequence[Hit]], k: int, rrf_k: int = 60) -> list[Hit
     return [replace(fused[cid], score=totals[cid]) for cid in order]
 
 
+def fuse_convex(dense: Sequence[Hit], keyword: Sequence[Hit], k: int, weight: float = 0.5) -> list[Hit]:
+    """Return the top `k` hits by `weight * dense + (1 - weight) * keyword` of min-max normalised scores.
+
+    Unlike rank fusion, a passage one retriever ranks far above the rest keeps its lead even when the
+    other retriever missed it (a retriever that missed a passage adds 0 for it).
+
+    >>> dense = [_h("b", 0.6), _h("c", 0.55), _h("d", 0.5)]
+    >>> keyword = [_h("a", 9.0), _h("c", 3.0), _h("d", 1.0)]
+    >>> [(h.chunk_id, round(h.score, 2)) for h in fuse_convex(dense, keyword, k=4, weight=0.4)]
+    [('a', 0.6), ('b', 0.4), ('c', 0.35), ('d', 0.0)]
+    """
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"fusion_weight must be between 0 and 1, got {weight}")
+    fused: dict[str, Hit] = {}
+    totals: dict[str, float] = {}
+    for ranking, share in ((dense, weight), (keyword, 1.0 - weight)):
+        for hit, norm in zip(ranking, min_max([h.score for h in ranking]), strict=True):
+            totals[hit.chunk_id] = totals.get(hit.chunk_id, 0.0) + share * norm
+            fused[hit.chunk_id] = _merge(fused.get(hit.chunk_id), hit)
+    order = sorted(totals, key=lambda cid: -totals[cid])[:k]
+    return [replace(fused[cid], score=totals[cid]) for cid in order]
+
+
+def min_max(scores: Sequence[float]) -> list[float]:
+    """Return `scores` scaled to 0..1 over their own range: [2, 4, 3] -> [0.0, 1.0, 0.5]; all equal -> 1.0."""
+    if not scores:
+        return []
+    low, high = min(scores), max(scores)
+    if high == low:
+        return [1.0] * len(scores)
+    return [(x - low) / (high - low) for x in scores]
+
+
 def _merge(old: Hit | None, new: Hit) -> Hit:
     if old is None:
         return new
@@ -126,8 +181,8 @@ def _merge(old: Hit | None, new: Hit) -> Hit:
     )
 
 
-def _h(chunk_id: str) -> Hit:  # tiny constructor for the doctest above
-    return Hit(chunk_id, "r", 0, 1, "x", 0.0)
+def _h(chunk_id: str, score: float = 0.0) -> Hit:  # tiny constructor for the doctests above
+    return Hit(chunk_id, "r", 0, 1, "x", score)
 
 
 class Retriever:
@@ -140,18 +195,29 @@ class Retriever:
         candidates: int = 20,
         rrf_k: int = 60,
         reranker: Any | None = None,
+        fusion: str = "rrf",
+        fusion_weight: float = 0.5,
     ) -> None:
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
+        if not 0.0 <= fusion_weight <= 1.0:
+            raise ValueError(f"fusion_weight must be between 0 and 1, got {fusion_weight}")
         self.dense = dense
         self.keyword = keyword
         self.candidates = candidates
         self.rrf_k = rrf_k
         self.reranker = reranker
+        self.fusion = fusion
+        self.fusion_weight = fusion_weight
 
     def retrieve(self, query: str, k: int) -> list[Hit]:
         """Return the `k` best passages for `query`."""
         dense = self.dense.search(query, self.candidates)
         keyword = self.keyword.search(query, self.candidates)
-        fused = fuse([dense, keyword], self.candidates, self.rrf_k)
+        if self.fusion == "convex":
+            fused = fuse_convex(dense, keyword, self.candidates, self.fusion_weight)
+        else:
+            fused = fuse([dense, keyword], self.candidates, self.rrf_k)
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused)
         return fused[:k]

@@ -129,3 +129,48 @@ def test_an_eval_run_records_the_refusal_threshold_in_use(bot: Assistant) -> Non
     assert run.settings["refusal_threshold"].startswith(f"{AnswerabilityModel.load().threshold:.3f} ")
     fixed = run_cases(bot.with_settings(refusal_threshold=0.3), cases[:1], "fixed")
     assert fixed.settings["refusal_threshold"] == "0.3"
+
+
+def _ids(bot: Assistant, question: str, k: int = 5) -> list[str]:
+    return [h.chunk_id for h in bot.retriever.retrieve(question, k)]
+
+
+def test_with_settings_rebuilds_the_retriever_for_retrieval_settings(bot: Assistant) -> None:
+    lines = (SHIPPED_CORPUS.parent / "eval" / "dev_questions.jsonl").read_text().splitlines()
+    questions = [json.loads(line)["question"] for line in lines]
+    before = {q: _ids(bot, q) for q in questions}
+    narrow = bot.with_settings(candidates=1)
+    assert narrow.retriever is not bot.retriever and narrow.retriever.candidates == 1
+    assert all(len(_ids(narrow, q)) == 1 for q in questions[:3])
+    other = "rrf" if bot.settings.fusion == "convex" else "convex"
+    fused_otherwise = bot.with_settings(fusion=other)
+    assert fused_otherwise.retriever.fusion == other
+    assert any(_ids(fused_otherwise, q) != before[q] for q in questions)
+    # The base keeps its settings, retriever and results.
+    assert bot.settings.candidates == 20 and bot.retriever.fusion == bot.settings.fusion
+    assert all(_ids(bot, q) == before[q] for q in questions)
+
+
+def test_with_settings_loads_the_reranker_for_the_copy_only(bot: Assistant) -> None:
+    reranked = bot.with_settings(reranker="onnx")
+    assert bot.settings.reranker == "none" and bot.retriever.reranker is None
+    assert bot.models.passage_reranker is None and reranked.models.passage_reranker is not None
+    hits = reranked.retriever.retrieve("How long was Ai Weiwei detained?", 3)
+    assert all(h.rerank_score is not None for h in hits) and "81 days" in hits[0].text
+    assert reranked.models.embedder is bot.models.embedder
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"chunk_size": 600}, "chunk_size needs its own index.*ASSISTANT_CHUNK_SIZE=600.*without --compare"),
+        ({"embedding_model": "other-model"}, "embedding_model needs its own index"),
+        ({"index_dir": Path("elsewhere")}, "index_dir needs its own index"),
+    ],
+)
+def test_with_settings_refuses_settings_that_need_another_index(
+    bot: Assistant, change: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        bot.with_settings(**change)
+    assert bot.with_settings(chunk_size=bot.settings.chunk_size).settings == bot.settings
