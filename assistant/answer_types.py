@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .retrieval import tokenize
+from .retrieval import STOPWORDS, tokenize
 
 _NUMBER_WORDS = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
@@ -209,13 +209,15 @@ def _distance(match: re.Match[str], spans: list[tuple[int, int, str]], anchors: 
 # "Who composed ...?" asks for whoever did *that*: a sentence naming the director does not answer it.
 _WHO_VERB = re.compile(r"^\s*who\s+([a-z]+)\b", re.IGNORECASE)
 _WHEN_AUX = re.compile(
-    r"^\s*(?:when|how long|(?:in |during )?(?:what|which) year)\b.*\b(?:was|were|is|are|did|does|do|has|have|had)\b"
-    r".*?\b([a-z]+)\W*$",
+    r"^\s*(?:when|how long|(?:in |during )?(?:what|which) year)\b"
+    r".*\b(?:was|were|is|are|did|does|do|has|have|had)\b.*?\b([a-z]+)\W*$",
     re.IGNORECASE,
 )
 # Verbs that carry no fact of their own ("when did it happen?").
-_LIGHT_VERBS = frozenset("happen occur take place start begin end come go be get make do".split())
-_PREDICATE_SIMILARITY = 0.55
+_LIGHT_VERBS = frozenset(
+    "happen occur take took place start begin end come go be get make made do did have has".split()
+)
+_PREDICATE_SIMILARITY = 0.6
 
 
 def predicate(question: str) -> str | None:
@@ -239,6 +241,8 @@ def states_predicate(sentence: str, verb: str, vectors: Vectors | None) -> bool:
     words = [w.lower() for _, _, w in _word_spans(sentence)]
     if any(w.startswith(stem) for w in words):
         return True
+    # Light verbs ("make", "take") sit close to every verb in vector space and state nothing.
+    words = [w for w in words if w not in _LIGHT_VERBS and w not in STOPWORDS and len(w) > 2]
     if vectors is None or not words:
         return False
     sims = vectors.get([verb.lower()]) @ vectors.get(words).T

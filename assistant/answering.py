@@ -101,9 +101,9 @@ def run_stream(pipeline: Pipeline, question: object, history: History = ()) -> I
     text = validate_question(question, pipeline.max_question_chars)
     unknown = unknown_names(text, pipeline.known_words) if pipeline.known_words else []
     if unknown:
-        draft = Draft(text="", citations=(), refused=True, refusal=off_topic_text(unknown))
-        yield draft.refusal
-        answer = finish(draft, text, text, [], pipeline, timings)
+        off_topic = Draft(text="", citations=(), refused=True, refusal=off_topic_text(unknown))
+        yield off_topic.refusal
+        answer = finish(off_topic, text, text, [], pipeline, timings)
         timings["total"] = time.perf_counter() - started
         yield answer
         return
@@ -139,7 +139,9 @@ def finish(
     closest: tuple[Citation, ...] = ()
     if refused:
         text = draft.refusal or not_stated_text(question)
-        shown = draft.closest or tuple(passage_citation(i, h, pipeline.reviews) for i, h in enumerate(hits, 1))
+        shown = draft.closest or tuple(
+            passage_citation(i, h, pipeline.reviews) for i, h in enumerate(hits, 1)
+        )
         closest = tuple(verify_citations(shown, pipeline.reviews, hits)[0][:CLOSEST_SHOWN])
     return Answer(
         text=text,

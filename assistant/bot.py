@@ -14,8 +14,10 @@ from .config import ENV_PREFIX, Settings
 from .conversation import History
 from .corpus import Review, load_reviews
 from .embedding import Embedder, load_embedder
+from .evidence import WordVectors
 from .extractive import ExtractiveBackend
 from .indexing import IndexReport, build_index, index_status
+from .policy import corpus_words
 from .reranking import OnnxCrossEncoder, Reranker, make_reranker
 from .retrieval import DenseIndex, KeywordIndex, Retriever, load_all_hits
 from .store import IndexStateError, Store, open_store
@@ -45,6 +47,8 @@ class Models:
     sentence_scorer: Reranker
     passage_reranker: Reranker | None
     answerability: AnswerabilityModel
+    # Word vectors embedded so far, shared by every backend (copies made by `with_settings` too).
+    word_vectors: WordVectors | None = None
 
 
 class Assistant:
@@ -145,7 +149,17 @@ class Assistant:
             top_k=self.settings.top_k,
             max_question_chars=self.settings.max_question_chars,
             condense=self._condenser(),
+            known_words=self._known_words(),
         )
+
+    def _known_words(self) -> frozenset[str]:
+        """The words of the loaded reviews, computed once per load of the index."""
+        reviews = self.reviews
+        cached: tuple[object, frozenset[str]] | None = self.__dict__.get("_known")
+        if cached is None or cached[0] is not reviews:
+            cached = (reviews, corpus_words(reviews))
+            self.__dict__["_known"] = cached
+        return cached[1]
 
     def _backend(self) -> AnswerBackend:
         s = self.settings
@@ -158,6 +172,7 @@ class Assistant:
                     s.refusal_threshold,
                     s.answer_sentences,
                     s.sentence_margin,
+                    s.span_threshold,
                 ),
             )
         )
@@ -199,6 +214,8 @@ def make_backend(settings: Settings, models: Models) -> AnswerBackend:
             threshold=settings.refusal_threshold,
             max_sentences=settings.answer_sentences,
             margin=settings.sentence_margin,
+            span_threshold=settings.span_threshold,
+            vectors=models.word_vectors,
         )
     if settings.backend in ("openai", "llamacpp"):
         from .generative import make_generative_backend
@@ -209,11 +226,13 @@ def make_backend(settings: Settings, models: Models) -> AnswerBackend:
 
 def load_models(settings: Settings) -> Models:
     """Load the embedding model and the cross-encoder once."""
+    embedder = load_embedder(settings.embedding_model)
     return Models(
-        embedder=load_embedder(settings.embedding_model),
+        embedder=embedder,
         sentence_scorer=OnnxCrossEncoder(),
         passage_reranker=make_reranker(settings.reranker),
         answerability=AnswerabilityModel.load(settings.answerability_model),
+        word_vectors=WordVectors(embedder),
     )
 
 

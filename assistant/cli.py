@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .config import Settings
-from .evaluation import GATED_SPLIT, SPLITS
 from .corpus import CorpusError, Review, clean_page_text, read_utf8, slugify, write_review
 from .embedding import EmbeddingError
+from .evaluation import GATED_SPLIT, SPLITS
 from .indexing import BuildLockedError, build_index, index_status
 from .store import IndexStateError
 
@@ -73,7 +73,9 @@ def _make_parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true", help="read JSON lines from stdin, write one per line")
     ask.add_argument("--backend", help="extractive (default), openai or llamacpp")
     ask.add_argument("--top-k", type=int, help="passages given to the answer backend")
-    ev = _add(sub, "eval", "measure the assistant on the eval question sets and write a report", common, cmd_eval)
+    ev = _add(
+        sub, "eval", "measure the assistant on the eval question sets and write a report", common, cmd_eval
+    )
     ev.add_argument(
         "--split",
         action="append",

@@ -65,13 +65,18 @@ class Settings:
     llm_timeout_s: float = 120.0
     # Extractive backend: the answerability model (None = the one shipped in the package, fitted by
     # scripts/train_answerability.py), and the probability the best sentence needs for an answer
-    # (None = the threshold fitted with the model; higher refuses more).
+    # (None = the threshold stored with the model; higher refuses more). 0.10 and span_threshold
+    # 0.7 were chosen on dev only by scripts/choose_thresholds.py (fewest 2 x wrong assertions +
+    # refused answerable questions: wrong assertions 10.7%, false refusals 11.6% on dev).
     answerability_model: Path | None = None
-    refusal_threshold: float | None = None
+    refusal_threshold: float | None = 0.10
     # Extractive backend: at most this many sentences per answer; another one is added when its
     # probability is within `sentence_margin` of the best (for questions that need two passages).
     answer_sentences: int = 2
     sentence_margin: float = 0.25
+    # Extractive backend: answer with a short span ("81 days") only when the best sentence is at
+    # least this likely to answer; below it the answer quotes the sentence with the span marked.
+    span_threshold: float = 0.7
     # Longest question accepted, in characters.
     max_question_chars: int = 2000
 

@@ -165,7 +165,8 @@ def render_markdown(runs: Sequence[EvalRun], problems: Sequence[str], plots: Seq
             for kind, m in run.summary["per_kind"].items()
         ]
         parts += _table(
-            ["kind", "n", "wrong", "R@1", "R@5", "MRR", "acc", "F1", "refuse ok", "false refuse", "p50 s"], rows
+            ["kind", "n", "wrong", "R@1", "R@5", "MRR", "acc", "F1", "refuse ok", "false refuse", "p50 s"],
+            rows,
         )
         parts += [
             "",

@@ -139,7 +139,9 @@ class ExtractiveBackend:
         chosen = self._choose(ranked)
         short = find_answer(chosen[0].text, asked, kind, self.vectors)
         citations = tuple(_cite(i, s, reviews) for i, s in enumerate(chosen, start=1))
-        quotes = [f"“{_mark(s.text, short if i == 1 else None)}” [{i}]" for i, s in enumerate(chosen, start=1)]
+        quotes = [
+            f"“{_mark(s.text, short if i == 1 else None)}” [{i}]" for i, s in enumerate(chosen, start=1)
+        ]
         if short and chosen[0].score >= self.span_threshold:
             quotes[0] = f"{short} [1]."
         return Draft(text=" ".join(quotes), citations=citations, refused=False)

@@ -20,8 +20,8 @@ from assistant.config import Settings
 from assistant.eval_run import run_cases
 from assistant.evaluation import load_cases
 
-REFUSAL = (0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4)
-SPAN = (0.0, 0.3, 0.5, 0.7, 1.01)
+REFUSAL = (0.08, 0.1, 0.15, 0.2, 0.3)
+SPAN = (0.5, 0.7, 1.01)
 
 
 def main() -> int:

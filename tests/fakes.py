@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answering import Answer, validate_question
-from assistant.policy import not_stated_text
 from assistant.citations import Citation
 from assistant.config import Settings
 from assistant.corpus import Review
+from assistant.policy import not_stated_text
 from assistant.store import ReviewEntry
 
 HOSTILE_TEXT = (

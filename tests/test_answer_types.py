@@ -90,7 +90,9 @@ def test_which_and_date_questions_find_a_name_or_a_date_or_nothing() -> None:
     q = "Which hospital treated him?"
     assert find_answer("He is eventually hospitalized after the attack.", q, question_type(q), None) is None
     q = "On what date was he released?"
-    assert find_answer("He was released on June 22nd after 81 days.", q, question_type(q), None) == "June 22nd"
+    assert (
+        find_answer("He was released on June 22nd after 81 days.", q, question_type(q), None) == "June 22nd"
+    )
     assert find_answer("He was released after 81 days.", q, question_type(q), None) is None
 
 

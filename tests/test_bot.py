@@ -34,10 +34,10 @@ def _assert_checkable(answer: Answer, bot: Assistant) -> None:
         assert f"[{citation.number}]" in answer.text
 
 
-def test_factual_question_gets_a_short_cited_answer(bot: Assistant) -> None:
+def test_factual_question_gets_the_answer_short_or_marked_in_its_sentence(bot: Assistant) -> None:
     answer = bot.ask("How long was Ai Weiwei detained?")
     assert not answer.refused
-    assert answer.text.startswith("81 days [1]")
+    assert answer.text.startswith("81 days [1]") or "**81 days**" in answer.text
     assert any("81 days" in c.quote for c in answer.citations)
     _assert_checkable(answer, bot)
 
@@ -86,11 +86,12 @@ def test_an_answerability_model_file_from_the_settings_is_used(bot: Assistant, t
     strict = tmp_path / "strict.json"
     dataclasses.replace(AnswerabilityModel.load(), threshold=1.0).save(strict)
     assert not bot.ask("How long was Ai Weiwei detained?").refused
-    assert bot.with_settings(answerability_model=strict).ask("How long was Ai Weiwei detained?").refused
+    assert bot.with_settings(answerability_model=strict, refusal_threshold=None).ask("How long was Ai Weiwei detained?").refused
 
 
 def test_refusal_threshold_in_use_is_the_setting_or_the_model_s_own(bot: Assistant) -> None:
-    assert bot.refusal_threshold() == pytest.approx(AnswerabilityModel.load().threshold)
+    own = bot.with_settings(refusal_threshold=None)
+    assert own.refusal_threshold() == pytest.approx(AnswerabilityModel.load().threshold)
     assert bot.with_settings(refusal_threshold=0.3).refusal_threshold() == 0.3
 
 
@@ -113,7 +114,7 @@ def test_ask_jsonl_is_one_stable_record_per_line(bot: Assistant) -> None:
     assert [r["id"] for r in records[:3]] == ["a", "b", "c"] and len(records) == 4
     assert status == 1  # two bad lines
     first = records[0]
-    assert set(first) == {"id", "answer", "refused", "citations", "latency_s"}
+    assert set(first) == {"id", "answer", "refused", "citations", "closest", "latency_s"}
     assert "81 days" in first["answer"] and first["refused"] is False
     assert set(first["citations"][0]) == {"number", "review_id", "start", "end", "quote"}
     assert "error" in records[2] and "error" in records[3]
@@ -124,7 +125,7 @@ def test_an_eval_run_records_the_refusal_threshold_in_use(bot: Assistant) -> Non
     from assistant.evaluation import load_cases
 
     cases = load_cases(SHIPPED_CORPUS.parent / "eval" / "dev_questions.jsonl", bot.reviews)[:2]
-    run = run_cases(bot, cases, "base")
+    run = run_cases(bot.with_settings(refusal_threshold=None), cases, "base")
     assert len(run.results) == 2
     assert run.settings["refusal_threshold"].startswith(f"{AnswerabilityModel.load().threshold:.3f} ")
     fixed = run_cases(bot.with_settings(refusal_threshold=0.3), cases[:1], "fixed")
@@ -174,3 +175,29 @@ def test_with_settings_refuses_settings_that_need_another_index(
     with pytest.raises(ValueError, match=message):
         bot.with_settings(**change)
     assert bot.with_settings(chunk_size=bot.settings.chunk_size).settings == bot.settings
+
+
+@pytest.mark.parametrize(
+    ("question", "history"),
+    [
+        # The trust issue's examples: each once got a confident, cited, wrong answer.
+        ("Who composed the soundtrack?", [("Who directed the film?", "Alison Klayman [1].")]),
+        ("Who composed the music for the film?", []),
+        ("What year was Ai Weiwei born?", []),
+        ("Who directed Jaws?", []),
+    ],
+)
+def test_what_the_reviews_dont_say_is_refused_plainly(
+    bot: Assistant, question: str, history: list[tuple[str, str]]
+) -> None:
+    answer = bot.ask(question, history)
+    assert answer.refused and answer.citations == ()
+    assert answer.text.startswith("The reviews don't")
+    assert "Ai Weiwei [1]" not in answer.text and "1983" not in answer.text
+    for near in answer.closest:  # context only, and still an exact span of its review
+        assert bot.reviews[near.review_id].text[near.start : near.end] == near.quote
+
+
+def test_a_follow_up_that_names_its_own_subject_is_not_glued_to_the_last_turn(bot: Assistant) -> None:
+    answer = bot.ask("Who composed the soundtrack?", [("Who directed the film?", "Alison Klayman [1].")])
+    assert answer.standalone_question == "Who composed the soundtrack?"

@@ -38,12 +38,18 @@ def test_a_subject_question_gets_a_refusal_in_its_own_words() -> None:
     assert not_stated_text("Who composed the music for the film?") == (
         "The reviews don't say who composed the music for the film."
     )
-    assert not_stated_text("Which company  distributed it?") == "The reviews don't say which company distributed it."
+    assert (
+        not_stated_text("Which company  distributed it?")
+        == "The reviews don't say which company distributed it."
+    )
 
 
 def test_an_inverted_question_gets_the_plain_refusal() -> None:
     # "the reviews don't say when did he ..." would be broken English.
-    assert not_stated_text("When did he leave?") == "The reviews don't say. Nothing in them answers this question."
+    assert (
+        not_stated_text("When did he leave?")
+        == "The reviews don't say. Nothing in them answers this question."
+    )
 
 
 def test_off_topic_text_names_what_the_reviews_do_not_mention() -> None:

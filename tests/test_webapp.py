@@ -250,7 +250,11 @@ def test_a_refusal_shows_its_closest_passages_apart_and_marked_as_no_answer():
     bot = FakeAssistant()
     cited = bot.ask("Who directed it?")
     refused = dataclasses.replace(
-        cited, text="The reviews don't say who composed it.", citations=(), refused=True, closest=cited.citations
+        cited,
+        text="The reviews don't say who composed it.",
+        citations=(),
+        refused=True,
+        closest=cited.citations,
     )
     html = render_answer(refused, bot.reviews, turn=0, question="Who composed it?")
     assert 'class="answer refused"' in html and "The reviews don&#x27;t say who composed it." in html
