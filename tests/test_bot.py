@@ -86,7 +86,11 @@ def test_an_answerability_model_file_from_the_settings_is_used(bot: Assistant, t
     strict = tmp_path / "strict.json"
     dataclasses.replace(AnswerabilityModel.load(), threshold=1.0).save(strict)
     assert not bot.ask("How long was Ai Weiwei detained?").refused
-    assert bot.with_settings(answerability_model=strict, refusal_threshold=None).ask("How long was Ai Weiwei detained?").refused
+    assert (
+        bot.with_settings(answerability_model=strict, refusal_threshold=None)
+        .ask("How long was Ai Weiwei detained?")
+        .refused
+    )
 
 
 def test_refusal_threshold_in_use_is_the_setting_or_the_model_s_own(bot: Assistant) -> None:
