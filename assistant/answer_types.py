@@ -230,8 +230,8 @@ def predicate(question: str) -> str | None:
     if not match:
         return None
     word = match.group(1)
-    if word.lower() in _AUXILIARY or word.lower() in _LIGHT_VERBS or not word.islower():
-        return None
+    if word in _AUXILIARY or word in _LIGHT_VERBS or word in STOPWORDS or not word.islower():
+        return None  # "when was that?": a pronoun, not a verb
     return word
 
 

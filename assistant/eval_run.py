@@ -232,9 +232,12 @@ def _diff_settings(run: EvalRun, runs: Sequence[EvalRun]) -> dict[str, str]:
         "backend",
         "top_k",
         "candidates",
+        "fusion",
+        "fusion_weight",
         "reranker",
         "chunk_size",
         "refusal_threshold",
+        "span_threshold",
         "embedding_model",
     )
     return {k: run.settings.get(k, "") for k in keys}

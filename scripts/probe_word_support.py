@@ -1,7 +1,7 @@
 """Probe: does leaving one question word out tell unanswerable questions from answerable ones?
 
 Usage: .venv/bin/python scripts/probe_word_support.py [--train eval/train_questions.jsonl]
-           [--test eval/questions.jsonl]
+           [--test eval/dev_questions.jsonl]
 
 An unanswerable question often matches a review sentence on every word but the one it hinges on
 ("Who composed the music for Never Sorry?"). For the best sentence the cross-encoder
@@ -58,7 +58,7 @@ def case_row(bot: Assistant, backend: ExtractiveBackend, case: EvalCase) -> tupl
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train", type=Path, default=Path("eval/train_questions.jsonl"))
-    parser.add_argument("--test", type=Path, default=Path("eval/questions.jsonl"))
+    parser.add_argument("--test", type=Path, default=Path("eval/dev_questions.jsonl"))
     args = parser.parse_args(argv)
     bot = load_assistant(Settings.from_env())
     backend = bot._backend()

@@ -1,4 +1,4 @@
-"""Measure retrieval recall@k / MRR on eval/questions.jsonl for several chunk sizes.
+"""Measure retrieval recall@k / MRR on eval/dev_questions.jsonl for several chunk sizes.
 
 Usage: .venv/bin/python scripts/sweep_chunks.py [SIZE ...]   (default 200 300 400 600 800)
 Builds one temporary index per size (same embedder), prints a table; asserts nothing.
@@ -23,7 +23,7 @@ def main(sizes: list[int]) -> None:
     base = Settings.from_env()
     models = load_models(base)
     reviews = {r.id: r for r in load_reviews(base.corpus_dir)}
-    cases = load_cases(Path("eval/questions.jsonl"), reviews)
+    cases = load_cases(Path("eval/dev_questions.jsonl"), reviews)
     columns = ("chunk_size", "overlap", "chunks", "R@1", "R@3", "R@5", "R@10", "MRR")
     print(" ".join(f"{c:>10}" for c in columns))
     for size in sizes:
