@@ -125,8 +125,10 @@ class Assistant:
         retriever = self._make_retriever(
             DenseIndex(collection, self.models.embedder), KeywordIndex(load_all_hits(collection))
         )
+        known_words = corpus_words(reviews)
         with self._lock:
             self.reviews: dict[str, Review] = reviews
+            self.known_words = known_words
             self.retriever = retriever
 
     def _make_retriever(self, dense: DenseIndex, keyword: KeywordIndex) -> Retriever:
@@ -149,17 +151,8 @@ class Assistant:
             top_k=self.settings.top_k,
             max_question_chars=self.settings.max_question_chars,
             condense=self._condenser(),
-            known_words=self._known_words(),
+            known_words=self.known_words,
         )
-
-    def _known_words(self) -> frozenset[str]:
-        """The words of the loaded reviews, computed once per load of the index."""
-        reviews = self.reviews
-        cached: tuple[object, frozenset[str]] | None = self.__dict__.get("_known")
-        if cached is None or cached[0] is not reviews:
-            cached = (reviews, corpus_words(reviews))
-            self.__dict__["_known"] = cached
-        return cached[1]
 
     def _backend(self) -> AnswerBackend:
         s = self.settings

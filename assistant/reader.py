@@ -9,7 +9,8 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+
+from .reranking import pair_logits
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_PATH = MODEL_DIR / "reader.onnx"
@@ -60,18 +61,7 @@ class Reader:
 
     def logits(self, question: str, sentences: Sequence[str]) -> list[float]:
         """One raw logit per sentence, all sentences in one batch."""
-        if not sentences:
-            return []
-        import numpy as np
-
-        encoded = self.tokenizer.encode_batch([(question, s) for s in sentences])
-        feeds: dict[str, Any] = {
-            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-        }
-        out = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
-        return [float(x) for x in out.reshape(-1)]
+        return pair_logits(self.session, self.tokenizer, self._inputs, question, sentences)
 
     def score(self, question: str, sentences: Sequence[str]) -> list[float]:
         """The probability (sigmoid of the logit) that each sentence states the answer to `question`."""

@@ -55,18 +55,7 @@ class OnnxCrossEncoder:
 
     def score(self, query: str, passages: Sequence[str]) -> list[float]:
         """Return one relevance logit per passage (about -11 unrelated .. +11 answering)."""
-        if not passages:
-            return []
-        import numpy as np
-
-        encoded = self.tokenizer.encode_batch([(query, p) for p in passages])
-        feeds: dict[str, Any] = {
-            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-        }
-        logits = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
-        return [float(x) for x in logits.reshape(-1)]
+        return pair_logits(self.session, self.tokenizer, self._inputs, query, passages)
 
     def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
         """Return `hits` sorted by cross-encoder score, the score kept in `rerank_score`."""
@@ -83,3 +72,21 @@ def make_reranker(name: str) -> Reranker | None:
     if name == "onnx":
         return OnnxCrossEncoder()
     return OnnxCrossEncoder(Path(name))
+
+
+def pair_logits(
+    session: Any, tokenizer: Any, inputs: set[str], first: str, seconds: Sequence[str]
+) -> list[float]:
+    """Run an ONNX cross-encoder on (first, second) pairs in one batch; return one logit per pair."""
+    if not seconds:
+        return []
+    import numpy as np
+
+    encoded = tokenizer.encode_batch([(first, second) for second in seconds])
+    feeds: dict[str, Any] = {
+        "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+        "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+    }
+    logits = session.run(None, {k: v for k, v in feeds.items() if k in inputs})[0]
+    return [float(x) for x in logits.reshape(-1)]
