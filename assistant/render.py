@@ -35,8 +35,12 @@ def cite_anchor(turn: int, number: int) -> str:
     return f"cite-{turn}-{number}"
 
 
+_BOLD_RE = re.compile(r"\*\*([^*<>]+?)\*\*")
+
+
 def link_markers(text: str, turn: int, numbers: set[int]) -> str:
-    """Return escaped text whose `[n]` markers (n in numbers) link to their passage cards."""
+    """Return escaped text whose `[n]` markers (n in numbers) link to their passage cards, and whose
+    **answer words** (the extractive backend marks them so) are in <strong>."""
 
     def link(match: re.Match[str]) -> str:
         number = int(match.group(1))
@@ -44,7 +48,7 @@ def link_markers(text: str, turn: int, numbers: set[int]) -> str:
             return match.group(0)
         return f'<a class="cite-marker" href="#{cite_anchor(turn, number)}">[{number}]</a>'
 
-    return _MARKER_RE.sub(link, escape_text(text))
+    return _BOLD_RE.sub(r"<strong>\1</strong>", _MARKER_RE.sub(link, escape_text(text)))
 
 
 def highlight(text: str, start: int, end: int, context: int | None = None) -> str:

@@ -260,3 +260,8 @@ def test_a_refusal_shows_its_closest_passages_apart_and_marked_as_no_answer():
     assert 'class="answer refused"' in html and "The reviews don&#x27;t say who composed it." in html
     assert 'class="closest"' in html and "they do not answer the question" in html
     assert "Directed by Alison Klayman." in html and 'class="answer-text"' not in html
+
+
+def test_answer_words_marked_in_bold_render_as_strong_and_stay_escaped():
+    html = link_markers("“He was held for **81 days** <b>.” [1]", turn=0, numbers={1})
+    assert "<strong>81 days</strong>" in html and "&lt;b&gt;" in html and "**" not in html
