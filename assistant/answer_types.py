@@ -213,6 +213,12 @@ _WHEN_AUX = re.compile(
     r".*\b(?:was|were|is|are|did|does|do|has|have|had)\b.*?\b([a-z]+)\W*$",
     re.IGNORECASE,
 )
+# "Which company distributed it?" and "What rating was it given?" ask about one relation too.
+_WHICH_VERB = re.compile(r"^\s*which(?:\s+[\w’'-]+){1,3}?\s+([a-z]+ed)\b", re.IGNORECASE)
+_WHAT_PARTICIPLE = re.compile(
+    r"^\s*(?:what|which)\b.*\b(?:was|were|is|are|has|have|had)\b.*?\b([a-z]+(?:ed|en))\W*$",
+    re.IGNORECASE,
+)
 # Verbs that carry no fact of their own ("when did it happen?").
 _LIGHT_VERBS = frozenset(
     "happen occur take took place start begin end come go be get make made do did have has".split()
@@ -226,7 +232,12 @@ def predicate(question: str) -> str | None:
     >>> predicate("Who composed the music?"), predicate("What year was he born?"), predicate("Who was he?")
     ('composed', 'born', None)
     """
-    match = _WHO_VERB.match(question) or _WHEN_AUX.match(question)
+    match = (
+        _WHO_VERB.match(question)
+        or _WHEN_AUX.match(question)
+        or _WHICH_VERB.match(question)
+        or _WHAT_PARTICIPLE.match(question)
+    )
     if not match:
         return None
     word = match.group(1)

@@ -107,6 +107,9 @@ def test_which_and_date_questions_find_a_name_or_a_date_or_nothing() -> None:
         ("In what year did the earthquake happen?", None),  # a light verb carries no fact
         ("When did he move to New York?", None),  # ends in a name, not a verb
         ("When was that?", None),  # a pronoun, not a verb
+        ("Which company distributed Never Sorry?", "distributed"),
+        ("What age rating was Never Sorry given?", "given"),
+        ("Which prize did the film win?", None),
     ],
 )
 def test_predicate_is_the_verb_a_who_or_when_question_asks_about(question: str, verb: str | None) -> None:
