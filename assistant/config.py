@@ -67,7 +67,7 @@ class Settings:
     # scripts/train_answerability.py), and the probability the best sentence needs for an answer
     # (None = the threshold stored with the model; higher refuses more). 0.10 and span_threshold
     # 0.7 were chosen on dev only by scripts/choose_thresholds.py (fewest 2 x wrong assertions +
-    # refused answerable questions: wrong assertions 10.7%, false refusals 11.6% on dev).
+    # refused answerable questions; on dev at the time: wrong assertions 10.7%, false refusals 11.6%).
     answerability_model: Path | None = None
     refusal_threshold: float | None = 0.10
     # Extractive backend: at most this many sentences per answer; another one is added when its
