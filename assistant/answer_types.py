@@ -39,9 +39,10 @@ _PATTERNS = {
 }
 # "Where ...?" wants a name that stands where a place does: "at London’s Tate Modern", "in Munich".
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|to|from|near|outside|inside|across)\s+(?:the\s+)?$", re.IGNORECASE)
-_AUXILIARY = frozenset("was were is are did do does has have had will would can could".split())
+#: Auxiliary verbs, which open inverted questions ("was he ...", "did she ...").
+AUXILIARY = frozenset("was were is are did do does has have had will would can could".split())
 # Where the noun phrase after 'name of' ends: 'the hotel | where ...', 'the mother | quoted in ...'.
-_PHRASE_END = _AUXILIARY | frozenset(
+_PHRASE_END = AUXILIARY | frozenset(
     "where that which who whom whose when in at on for with by from to".split()
 )
 _QUESTION_FORMS: list[tuple[re.Pattern[str], str]] = [
@@ -98,7 +99,7 @@ def _focus(kind: str, phrase: str) -> tuple[str, ...]:
     if kind == "quantity":
         # 'how many school backpacks were used' -> school, backpack; without an auxiliary verb
         # only the first word counts ('how many people sent money' -> people).
-        cut = next((i for i, w in enumerate(words) if w in _AUXILIARY), None)
+        cut = next((i for i, w in enumerate(words) if w in AUXILIARY), None)
         return _content(words[:cut] if cut is not None else words[:1])
     if kind == "name":
         # 'the name of the mother quoted in ...' -> mother: the last word of the noun phrase.
@@ -241,7 +242,7 @@ def predicate(question: str) -> str | None:
     if not match:
         return None
     word = match.group(1)
-    if word in _AUXILIARY or word in _LIGHT_VERBS or word in STOPWORDS or not word.islower():
+    if word in AUXILIARY or word in _LIGHT_VERBS or word in STOPWORDS or not word.islower():
         return None  # "when was that?": a pronoun, not a verb
     return word
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from .answer_types import AUXILIARY
 from .corpus import Review
 from .retrieval import tokenize
 
@@ -29,7 +30,6 @@ _OPENING = re.compile(r"(?:^|[.!?:;]\s+|[\"“‘(]\s*)$")
 # A question that asks about its own subject ("who composed the music?", "which company made it?")
 # can be turned into "the reviews don't say who composed the music"; an inverted one ("what year
 # was he born?", "when did he ...") cannot.
-_AUXILIARIES = frozenset("is was are were did does do has have had can could would will".split())
 
 
 def corpus_words(reviews: Mapping[str, Review]) -> frozenset[str]:
@@ -67,7 +67,7 @@ def not_stated_text(question: str) -> str:
     """
     asked = " ".join(question.split()).rstrip(" ?.!")
     words = asked.lower().split()
-    subject = len(words) > 1 and words[0] in ("who", "what", "which") and not _AUXILIARIES & set(words[1:3])
+    subject = len(words) > 1 and words[0] in ("who", "what", "which") and not AUXILIARY & set(words[1:3])
     if subject and len(asked) <= 200:
         return f"The reviews don't say {asked[0].lower()}{asked[1:]}."
     return "The reviews don't say. Nothing in them answers this question."
