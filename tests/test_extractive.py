@@ -99,7 +99,7 @@ def test_the_threshold_defaults_to_the_models() -> None:
 
 
 def test_second_sentence_added_only_within_the_margin() -> None:
-    question = "What about his years in New York and the hand-painted seeds?"
+    question = "What about his years in New York and the seeds?"
     wide = backend(threshold=0.0, max_sentences=2, margin=1.0)
     narrow = backend(threshold=0.0, max_sentences=2, margin=0.0)
     assert len(wide.answer(question, [ALL], {"r": REVIEW}).citations) == 2
