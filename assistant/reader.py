@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from .reranking import pair_logits
+from .reranking import open_pair_model, pair_logits
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_PATH = MODEL_DIR / "reader.onnx"
@@ -43,21 +43,13 @@ class Reader:
                 f"{meta_path} has format_version {meta.get('format_version')!r}, this code reads "
                 f"{FORMAT_VERSION}; retrain with scripts/train_reader.py."
             )
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
         try:
-            self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+            self.session, self.tokenizer, self._inputs = open_pair_model(
+                model_path, tokenizer_path, max_length, threads
+            )
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ReaderError(f"cannot load {model_path}: {exc}") from exc
         self.meta = meta
-        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        self.tokenizer.enable_truncation(max_length)
-        self.tokenizer.enable_padding()
-        self._inputs = {i.name for i in self.session.get_inputs()}
 
     def logits(self, question: str, sentences: Sequence[str]) -> list[float]:
         """One raw logit per sentence, all sentences in one batch."""

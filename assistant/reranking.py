@@ -36,22 +36,12 @@ class OnnxCrossEncoder:
     """A BERT-style cross-encoder in ONNX: tokenizer.json + model.onnx, output logits [batch, 1]."""
 
     def __init__(self, model_dir: Path | None = None, max_length: int = 256, threads: int = 2) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         model_dir = model_dir or packaged_reranker_dir()
         if not (model_dir / "model.onnx").exists():
             raise RerankerError(f"no model.onnx in {model_dir}")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(
-            str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        self.session, self.tokenizer, self._inputs = open_pair_model(
+            model_dir / "model.onnx", model_dir / "tokenizer.json", max_length, threads
         )
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length)
-        self.tokenizer.enable_padding()
-        self._inputs = {i.name for i in self.session.get_inputs()}
 
     def score(self, query: str, passages: Sequence[str]) -> list[float]:
         """Return one relevance logit per passage (about -11 unrelated .. +11 answering)."""
@@ -72,6 +62,21 @@ def make_reranker(name: str) -> Reranker | None:
     if name == "onnx":
         return OnnxCrossEncoder()
     return OnnxCrossEncoder(Path(name))
+
+
+def open_pair_model(model: Path, tokenizer: Path, max_length: int, threads: int) -> tuple[Any, Any, set[str]]:
+    """Return (onnxruntime session, padding/truncating tokenizer, the model's input names)."""
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    pairs = Tokenizer.from_file(str(tokenizer))
+    pairs.enable_truncation(max_length)
+    pairs.enable_padding()
+    return session, pairs, {i.name for i in session.get_inputs()}
 
 
 def pair_logits(
