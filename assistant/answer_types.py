@@ -228,7 +228,7 @@ _PREDICATE_SIMILARITY = 0.6
 
 
 def predicate(question: str) -> str | None:
-    """Return the verb a who / when question asks about, if it can be found.
+    """Return the verb a who / when / which-X / what-participle question asks about, if found.
 
     >>> predicate("Who composed the music?"), predicate("What year was he born?"), predicate("Who was he?")
     ('composed', 'born', None)

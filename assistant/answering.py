@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from .citations import Citation, renumber, strip_markers, verify_citations
+from .citations import Citation, cite_span, renumber, strip_markers, verify_citations
 from .conversation import History, condense_question
 from .corpus import Review
 from .extractive import Draft
@@ -140,7 +140,7 @@ def finish(
     if refused:
         text = draft.refusal or not_stated_text(question)
         shown = draft.closest or tuple(
-            passage_citation(i, h, pipeline.reviews) for i, h in enumerate(hits, 1)
+            cite_span(i, pipeline.reviews[h.review_id], h.start, h.end) for i, h in enumerate(hits, 1)
         )
         closest = tuple(verify_citations(shown, pipeline.reviews, hits)[0][:CLOSEST_SHOWN])
     return Answer(
@@ -154,14 +154,6 @@ def finish(
         flagged=draft.flagged or bool(dropped),
         passages=tuple(hits),
         closest=closest,
-    )
-
-
-def passage_citation(number: int, hit: Hit, reviews: Mapping[str, Review]) -> Citation:
-    """Return a citation of a whole retrieved passage."""
-    review = reviews[hit.review_id]
-    return Citation(
-        number, review.id, review.title, hit.start, hit.end, review.text[hit.start : hit.end], review.date
     )
 
 

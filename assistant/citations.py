@@ -25,6 +25,11 @@ class Citation:
     review_date: str | None = None
 
 
+def cite_span(number: int, review: Review, start: int, end: int) -> Citation:
+    """Return citation `number` of `review.text[start:end]`, its quote taken from the review itself."""
+    return Citation(number, review.id, review.title, start, end, review.text[start:end], review.date)
+
+
 def quote_matches(citation: Citation, reviews: Mapping[str, Review]) -> bool:
     """True when the citation's quote is exactly the review text at its offsets."""
     review = reviews.get(citation.review_id)

@@ -12,7 +12,7 @@ import numpy as np
 from .answer_types import QuestionType, find_answer, predicate, question_type, states_predicate
 from .answerability import AnswerabilityModel
 from .chunking import Span, split_sentences
-from .citations import Citation
+from .citations import Citation, cite_span
 from .conversation import split_standalone
 from .corpus import Review
 from .embedding import Embedder
@@ -208,13 +208,4 @@ def _mark(sentence: str, span: str | None) -> str:
 
 
 def _cite(number: int, sentence: ScoredSentence, reviews: Mapping[str, Review]) -> Citation:
-    review = reviews[sentence.review_id]
-    return Citation(
-        number=number,
-        review_id=review.id,
-        review_title=review.title,
-        start=sentence.span.start,
-        end=sentence.span.end,
-        quote=review.text[sentence.span.start : sentence.span.end],
-        review_date=review.date,
-    )
+    return cite_span(number, reviews[sentence.review_id], sentence.span.start, sentence.span.end)

@@ -27,9 +27,6 @@ _NAME_RE = re.compile(r"\b[A-Z][\w’'-]*")
 # reviews do name ("the German show" for Munich), so they are not taken for unknown names.
 _DEMONYM = re.compile(r"(?:an|ish|ese|ian)$")
 _OPENING = re.compile(r"(?:^|[.!?:;]\s+|[\"“‘(]\s*)$")
-# A question that asks about its own subject ("who composed the music?", "which company made it?")
-# can be turned into "the reviews don't say who composed the music"; an inverted one ("what year
-# was he born?", "when did he ...") cannot.
 
 
 def corpus_words(reviews: Mapping[str, Review]) -> frozenset[str]:
@@ -40,14 +37,13 @@ def corpus_words(reviews: Mapping[str, Review]) -> frozenset[str]:
     return frozenset(words)
 
 
-def unknown_names(question: str, known: Iterable[str] | frozenset[str]) -> list[str]:
+def unknown_names(question: str, known: frozenset[str]) -> list[str]:
     """Return the names in `question` that no review contains: 'Who directed Jaws?' -> ['Jaws'].
 
     A name is a capitalised word inside the question (not its first word, not 'German' or
     'English'). Lower-case words are left to the backends: they may paraphrase what the reviews say.
     """
-    known = known if isinstance(known, frozenset) else frozenset(known)
-    found = []
+    found: list[str] = []
     for match in _NAME_RE.finditer(question):
         word = match.group(0).strip("’'-")
         opening = _OPENING.search(question[: match.start()]) is not None
@@ -65,6 +61,8 @@ def not_stated_text(question: str) -> str:
     >>> not_stated_text("Who composed the music for the film?")
     "The reviews don't say who composed the music for the film."
     """
+    # A question about its own subject ("who composed the music?", "which company made it?") reads
+    # on after "the reviews don't say"; an inverted one ("what year was he born?") does not.
     asked = " ".join(question.split()).rstrip(" ?.!")
     words = asked.lower().split()
     subject = len(words) > 1 and words[0] in ("who", "what", "which") and not AUXILIARY & set(words[1:3])

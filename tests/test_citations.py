@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from assistant.chunking import split_review
 from assistant.citations import (
     Citation,
+    cite_span,
     markers_in,
     quote_matches,
     renumber,
@@ -120,3 +121,10 @@ def test_any_span_of_a_retrieved_passage_is_a_verified_citation(data: st.DataObj
     citation = Citation(1, REVIEW.id, REVIEW.title, start, end, REVIEW.text[start:end])
     hit = Hit(chunk.id, REVIEW.id, chunk.start, chunk.end, chunk.text, 1.0)
     assert verify_citations([citation], REVIEWS, [hit]) == ([citation], [])
+
+
+def test_cite_span_quotes_the_review_at_its_offsets() -> None:
+    citation = cite_span(3, REVIEW, 0, 26)
+    assert citation.quote == REVIEW.text[0:26] == "Directed by Alison Klayman"
+    assert (citation.number, citation.review_id, citation.review_date) == (3, REVIEW.id, REVIEW.date)
+    assert quote_matches(citation, REVIEWS)
