@@ -18,6 +18,7 @@ from .evidence import WordVectors
 from .extractive import ExtractiveBackend
 from .indexing import IndexReport, build_index, index_status
 from .policy import corpus_words
+from .reader import Reader
 from .reranking import OnnxCrossEncoder, Reranker, make_reranker
 from .retrieval import DenseIndex, KeywordIndex, Retriever, load_all_hits
 from .store import IndexStateError, Store, open_store
@@ -47,6 +48,9 @@ class Models:
     sentence_scorer: Reranker
     passage_reranker: Reranker | None
     answerability: AnswerabilityModel
+    # The reader loaded for the `reader` setting named here (None for "none").
+    reader: Reader | None = None
+    reader_name: str = "none"
     # Word vectors embedded so far, shared by every backend (copies made by `with_settings` too).
     word_vectors: WordVectors | None = None
 
@@ -166,6 +170,10 @@ class Assistant:
                     s.answer_sentences,
                     s.sentence_margin,
                     s.span_threshold,
+                    s.reader,
+                    s.sentence_scoring,
+                    s.answer_checks,
+                    s.claim_check_threshold,
                 ),
             )
         )
@@ -196,6 +204,7 @@ def refuse_index_changes(old: Settings, new: Settings) -> None:
 
 def make_backend(settings: Settings, models: Models) -> AnswerBackend:
     """Return the answer backend named by `settings.backend`."""
+    reader = models.reader if settings.reader == models.reader_name else load_reader(settings.reader)
     if settings.backend == "extractive":
         model = models.answerability
         if settings.answerability_model is not None:  # e.g. `assistant eval --set answerability_model=F`
@@ -209,11 +218,14 @@ def make_backend(settings: Settings, models: Models) -> AnswerBackend:
             margin=settings.sentence_margin,
             span_threshold=settings.span_threshold,
             vectors=models.word_vectors,
+            reader=reader,
+            scoring=settings.sentence_scoring,
+            checks=settings.answer_checks,
         )
     if settings.backend in ("openai", "llamacpp"):
         from .generative import make_generative_backend
 
-        return make_generative_backend(settings)
+        return make_generative_backend(settings, checker=reader.score if reader is not None else None)
     raise ValueError(f"unknown backend {settings.backend!r}; choose one of {', '.join(BACKENDS)}")
 
 
@@ -225,8 +237,19 @@ def load_models(settings: Settings) -> Models:
         sentence_scorer=OnnxCrossEncoder(),
         passage_reranker=make_reranker(settings.reranker),
         answerability=AnswerabilityModel.load(settings.answerability_model),
+        reader=load_reader(settings.reader),
+        reader_name=settings.reader,
         word_vectors=WordVectors(embedder),
     )
+
+
+def load_reader(name: str) -> Reader | None:
+    """The reader named by the `reader` setting: 'packaged', 'none', or a folder with reader.onnx."""
+    if name in ("", "none"):
+        return None
+    if name == "packaged":
+        return Reader()
+    return Reader(Path(name) / "reader.onnx")
 
 
 def load_assistant(

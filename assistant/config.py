@@ -70,6 +70,13 @@ class Settings:
     # refused answerable questions; on dev at the time: wrong assertions 10.7%, false refusals 11.6%).
     answerability_model: Path | None = None
     refusal_threshold: float | None = 0.10
+    # Extractive backend: the reader ("packaged" = assistant/models/reader.onnx on the packaged
+    # cross-encoder, "none", or a folder holding reader.onnx + reader.json), how a sentence's
+    # probability of answering is made ("features": the answerability model on evidence features;
+    # "reader"; "both": their geometric mean), and whether the type / verb checks may refuse too.
+    reader: str = "packaged"
+    sentence_scoring: str = "features"
+    answer_checks: bool = True
     # Extractive backend: at most this many sentences per answer; another one is added when its
     # probability is within `sentence_margin` of the best (for questions that need two passages).
     answer_sentences: int = 2
@@ -77,6 +84,9 @@ class Settings:
     # Extractive backend: answer with a short span ("81 days") only when the best sentence is at
     # least this likely to answer; below it the answer quotes the sentence with the span marked.
     span_threshold: float = 0.7
+    # Generative backends: a cited claim stays only when the reader gives its cited passage at least
+    # this probability of stating the answer ("reader" setting "none": no check).
+    claim_check_threshold: float = 0.5
     # Longest question accepted, in characters.
     max_question_chars: int = 2000
 

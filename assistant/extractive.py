@@ -17,8 +17,13 @@ from .conversation import split_standalone
 from .corpus import Review
 from .embedding import Embedder
 from .evidence import Features, TermStats, WordVectors, sentence_features
+from .reader import Reader
 from .reranking import Reranker
 from .retrieval import Hit
+
+#: How a sentence's probability of answering is computed: the evidence-feature model alone, the reader
+#: alone, or the geometric mean of the two.
+SCORINGS = ("features", "reader", "both")
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,9 @@ class ScoredSentence:
     text: str
     score: float
     features: Features | None = None
+    # The two opinions `score` is made of (None when not computed).
+    feature_probability: float | None = None
+    reader_probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -70,8 +78,10 @@ def candidate_sentences(hits: Sequence[Hit], reviews: Mapping[str, Review]) -> l
 class ExtractiveBackend:
     """Answers in the reviews' own words: the sentences most likely to answer, a short span when typed.
 
-    Every candidate sentence gets evidence features (`evidence.py`) and a probability of answering
-    from the answerability model; below `threshold` for the best sentence, the backend refuses.
+    Every candidate sentence gets a probability of answering: from its evidence features
+    (`evidence.py`) through the answerability model, from the reader (`reader.py`), or both, as
+    `scoring` says. Below `threshold` for the best sentence, the backend refuses; with `checks`, it
+    also refuses when the best sentence lacks the asked type of thing or the question's verb.
     """
 
     name = "extractive"
@@ -86,8 +96,20 @@ class ExtractiveBackend:
         margin: float = 0.25,
         span_threshold: float = 0.0,
         vectors: WordVectors | None = None,
+        reader: Reader | None = None,
+        scoring: str = "features",
+        checks: bool = True,
     ):
+        if scoring not in SCORINGS:
+            raise ValueError(f"unknown sentence scoring {scoring!r}; choose one of {', '.join(SCORINGS)}")
+        if scoring != "features" and reader is None:
+            raise ValueError(
+                f"sentence scoring {scoring!r} needs the reader (the `reader` setting is 'none')"
+            )
         self.cross_encoder = cross_encoder
+        self.reader = reader
+        self.scoring = scoring
+        self.checks = checks
         self.embedder = embedder
         self.model = model
         self.threshold = model.threshold if threshold is None else threshold
@@ -108,14 +130,19 @@ class ExtractiveBackend:
             return []
         texts = [reviews[rid].text[s.start : s.end] for rid, s in candidates]
         asked, _context = split_standalone(question)
-        cross = self.cross_encoder.score(question, texts)
+        read: Sequence[float | None]
+        if self.reader is not None:  # one pass of the base model gives the cross-encoder's logits too
+            both = self.reader.scores(question, texts)
+            cross, read = list(both.relevance), list(both.probability)
+        else:
+            cross, read = self.cross_encoder.score(question, texts), [None] * len(texts)
         query = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
         bi = [float(v @ query) for v in self._embed_sentences(texts)]
         rows = sentence_features(asked, texts, cross, bi, self.vectors, self._term_stats(reviews))
-        scored = [
-            ScoredSentence(rid, span, text, self.model.probability(f), f)
-            for (rid, span), text, f in zip(candidates, texts, rows, strict=True)
-        ]
+        scored = []
+        for (rid, span), text, f, r in zip(candidates, texts, rows, read, strict=True):
+            p = self.model.probability(f)
+            scored.append(ScoredSentence(rid, span, text, combine(self.scoring, p, r), f, p, r))
         return sorted(scored, key=lambda s: -s.score)
 
     def answer(self, question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> Draft:
@@ -131,8 +158,8 @@ class ExtractiveBackend:
         if (
             not ranked
             or ranked[0].score < self.threshold
-            or _lacks_asked_thing(ranked[0], kind)
-            or not self._states_predicate(ranked[0].text, asked)
+            or (self.checks and _lacks_asked_thing(ranked[0], kind))
+            or (self.checks and not self._states_predicate(ranked[0].text, asked))
         ):
             closest = tuple(_cite(i, s, reviews) for i, s in enumerate(ranked[:2], start=1))
             return Draft(text="", citations=(), refused=True, closest=closest)
@@ -182,6 +209,19 @@ class ExtractiveBackend:
             sentences = (r.text[s.start : s.end] for r in reviews.values() for s in _sentences(r.text))
             self._stats = (key, TermStats.from_sentences(sentences))
         return self._stats[1]
+
+
+def combine(scoring: str, features: float, reader: float | None) -> float:
+    """A sentence's probability of answering under `scoring` (see SCORINGS).
+
+    >>> combine("both", 0.81, 0.25)
+    0.45
+    """
+    if scoring == "features" or reader is None:
+        return features
+    if scoring == "reader":
+        return reader
+    return round((features * reader) ** 0.5, 12)
 
 
 def _lacks_asked_thing(best: ScoredSentence, kind: QuestionType) -> bool:

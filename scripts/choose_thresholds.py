@@ -1,12 +1,14 @@
-"""Choose the extractive backend's refusal and span thresholds on the dev questions only.
+"""Choose the extractive backend's sentence scoring, checks and thresholds on the dev questions only.
 
 Usage: .venv/bin/python scripts/choose_thresholds.py [--dev eval/dev_questions.jsonl]
 
-Runs the dev set over a grid of `refusal_threshold` x `span_threshold` and prints every cell.
-The rule: fewest (2 x wrong assertions + refused answerable questions), counted over the dev
-questions; a wrong assertion costs twice a refusal because users act on what they are told.
-Ties go to the lower thresholds. Write the chosen values into `assistant/config.py` by hand and
-confirm them on `test` and `blind` with `assistant eval`, changing nothing after.
+Stage 1 runs the dev set over `sentence_scoring` x `answer_checks` x `refusal_threshold` (span
+threshold at its current setting); stage 2 runs `span_threshold` for the winner. Every cell is printed.
+The rule: fewest (2 x wrong assertions + refused answerable questions), counted over the dev questions;
+a wrong assertion costs twice a refusal because users act on what they are told. Ties go to the
+earlier cell (simpler scoring, checks on, lower threshold). Write the chosen values into
+`assistant/config.py` by hand and confirm them on `test` and `blind` with `assistant eval`, changing
+nothing after.
 """
 
 from __future__ import annotations
@@ -14,14 +16,31 @@ from __future__ import annotations
 import argparse
 import itertools
 from pathlib import Path
+from typing import Any
 
-from assistant.bot import load_assistant
+from assistant.bot import Assistant, load_assistant
 from assistant.config import Settings
 from assistant.eval_run import run_cases
 from assistant.evaluation import load_cases
 
-REFUSAL = (0.08, 0.1, 0.15, 0.2, 0.3)
-SPAN = (0.5, 0.7, 1.01)
+SCORINGS = ("features", "reader", "both")
+CHECKS = (True, False)
+REFUSAL = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)
+SPAN = (0.5, 0.7, 0.9, 1.01)
+
+
+def cost(bot: Assistant, cases: list[Any], label: str, **settings: Any) -> tuple[int, dict[str, float]]:
+    run = run_cases(bot.with_settings(**settings), cases, "grid")
+    wrong = sum(r.wrong_assertion for r in run.results)
+    refused = sum(r.refused for r in run.results if r.kind not in ("unanswerable", "off_topic"))
+    s = run.summary
+    print(
+        f"{label}: cost {2 * wrong + refused:3d}  wrong {s['wrong_assertions']:.1%}  accuracy "
+        f"{s['accuracy']:.1%}  correct refusals {s['correct_refusals']:.1%}  false refusals "
+        f"{s['false_refusals']:.1%}",
+        flush=True,
+    )
+    return 2 * wrong + refused, s
 
 
 def main() -> int:
@@ -30,21 +49,23 @@ def main() -> int:
     args = parser.parse_args()
     bot = load_assistant(Settings.from_env())
     cases = load_cases(args.dev, bot.reviews)
-    rows = []
-    for refusal, span in itertools.product(REFUSAL, SPAN):
-        run = run_cases(bot.with_settings(refusal_threshold=refusal, span_threshold=span), cases, "grid")
-        wrong = sum(r.wrong_assertion for r in run.results)
-        refused = sum(r.refused for r in run.results if r.kind not in ("unanswerable", "off_topic"))
-        rows.append((2 * wrong + refused, refusal, span, run.summary))
-        s = run.summary
-        print(
-            f"refusal {refusal:.2f} span {span:.2f}: cost {2 * wrong + refused:3d}  wrong "
-            f"{s['wrong_assertions']:.1%}  accuracy {s['accuracy']:.1%}  correct refusals "
-            f"{s['correct_refusals']:.1%}  false refusals {s['false_refusals']:.1%}",
-            flush=True,
-        )
-    cost, refusal, span, _ = min(rows, key=lambda r: (r[0], r[1], r[2]))
-    print(f"chosen on dev: refusal_threshold={refusal} span_threshold={span} (cost {cost})")
+    best: tuple[int, dict[str, Any]] | None = None
+    for scoring, checks, refusal in itertools.product(SCORINGS, CHECKS, REFUSAL):
+        cell = {"sentence_scoring": scoring, "answer_checks": checks, "refusal_threshold": refusal}
+        label = f"{scoring:8s} checks {'on ' if checks else 'off'} refusal {refusal:.2f}"
+        total, _ = cost(bot, cases, label, **cell)
+        if best is None or total < best[0]:
+            best = (total, cell)
+    assert best is not None
+    chosen = dict(best[1])
+    span_best: tuple[int, float] | None = None
+    for span in SPAN:
+        total, _ = cost(bot, cases, f"span {span:.2f}", **chosen, span_threshold=span)
+        if span_best is None or total < span_best[0]:
+            span_best = (total, span)
+    assert span_best is not None
+    chosen["span_threshold"] = span_best[1]
+    print("chosen on dev:", " ".join(f"{k}={v}" for k, v in chosen.items()), f"(cost {span_best[0]})")
     return 0
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant.reader import MODEL_PATH, Reader, ReaderError
-from assistant.reader_data import FACTS, load_sentences, make_pairs
+from assistant.reader_data import FACTS, Pair, drop_near_copies, load_sentences, make_pairs
+from assistant.reranking import OnnxCrossEncoder
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 CORPUS = PROJECT_DIR / "corpus"
@@ -56,7 +57,7 @@ def test_near_miss_negatives_are_present_and_labelled_0(pairs) -> None:  # type:
     assert len(near) > 1000
     assert all(p.label == 0 for p in near)
     urns = next(s.text for s in load_sentences(CORPUS) if "Neolithic urns" in s.text)
-    assert labelled[("How many urns did Ai smash?", urns)] == 0
+    assert labelled[("How many urns did Ai Weiwei smash?", urns)] == 0
 
 
 def test_every_fact_has_a_positive_sentence() -> None:
@@ -72,6 +73,26 @@ def test_no_held_out_question_in_the_data(pairs) -> None:  # type: ignore[no-unt
             if line.strip():
                 question = json.loads(line)["question"]
                 assert _norm(question) not in in_data, f"{path.name}: {question}"
+
+
+def test_near_copies_of_held_out_questions_are_dropped() -> None:
+    pairs = [
+        Pair("Who directed the film Never Sorry?", "Directed by Alison Klayman", 1, "positive", "review-000"),
+        Pair("Who edited it?", "Directed by Alison Klayman", 0, "near_miss", "review-000"),
+    ]
+    kept, dropped = drop_near_copies(pairs, ["Who directed the film?"])
+    assert dropped == 1  # 4 of 6 words shared: 0.67 >= 0.6
+    assert [p.question for p in kept] == ["Who edited it?"]
+    assert drop_near_copies(pairs, ["What did he smash?"]) == (pairs, 0)
+
+
+def test_no_near_copy_of_a_held_out_question_in_the_data(pairs) -> None:  # type: ignore[no-untyped-def]
+    from assistant.reader_data import heldout_questions
+
+    held = heldout_questions(PROJECT_DIR)
+    assert len(held) > 200
+    kept, dropped = drop_near_copies(pairs, held)
+    assert dropped == 0 and len(kept) == len(pairs)
 
 
 def test_training_questions_only() -> None:
@@ -110,12 +131,40 @@ def test_missing_model_raises(tmp_path: Path) -> None:
         Reader(tmp_path / "reader.onnx")
 
 
+def _copy_with_meta(tmp_path: Path, **changes: object) -> Path:
+    shutil.copyfile(MODEL_PATH, tmp_path / "reader.onnx")
+    meta = json.loads(MODEL_PATH.with_suffix(".json").read_text(encoding="utf-8"))
+    meta.update(changes)
+    (tmp_path / "reader.json").write_text(json.dumps(meta), encoding="utf-8")
+    return tmp_path / "reader.onnx"
+
+
 @needs_model
 def test_other_format_version_raises(tmp_path: Path) -> None:
-    for name in ("reader.onnx", "reader_tokenizer.json"):
-        shutil.copyfile(MODEL_PATH.parent / name, tmp_path / name)
-    meta = json.loads(MODEL_PATH.with_suffix(".json").read_text(encoding="utf-8"))
-    meta["format_version"] = -1
-    (tmp_path / "reader.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(ReaderError, match="format_version"):
-        Reader(tmp_path / "reader.onnx")
+        Reader(_copy_with_meta(tmp_path, format_version=-1))
+
+
+@needs_model
+def test_another_base_model_raises(tmp_path: Path) -> None:
+    with pytest.raises(ReaderError, match="not the base model"):
+        Reader(_copy_with_meta(tmp_path, base_sha256="0" * 64))
+
+
+@needs_model
+def test_a_corrupt_top_raises(tmp_path: Path) -> None:
+    path = _copy_with_meta(tmp_path)
+    path.write_bytes(b"not an onnx file")
+    with pytest.raises(ReaderError, match="cannot load"):
+        Reader(path)
+
+
+@needs_model
+def test_one_pass_gives_the_cross_encoders_own_logits(reader: Reader) -> None:
+    sentences = [s.text for s in load_sentences(CORPUS)][:12]
+    question = "How long was Ai Weiwei detained?"
+    both = reader.scores(question, sentences)
+    assert both.relevance == pytest.approx(
+        OnnxCrossEncoder(max_length=128).score(question, sentences), abs=1e-4
+    )
+    assert len(both.probability) == len(sentences)
