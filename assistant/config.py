@@ -64,26 +64,30 @@ class Settings:
     llm_max_tokens: int = 256
     llm_timeout_s: float = 120.0
     # Extractive backend: the answerability model (None = the one shipped in the package, fitted by
-    # scripts/train_answerability.py), and the probability the best sentence needs for an answer
-    # (None = the threshold stored with the model; higher refuses more). 0.10 and span_threshold
-    # 0.7 were chosen on dev only by scripts/choose_thresholds.py (fewest 2 x wrong assertions +
-    # refused answerable questions; on dev at the time: wrong assertions 10.7%, false refusals 11.6%).
+    # scripts/train_answerability.py), used by sentence_scoring "features" and "both".
     answerability_model: Path | None = None
-    refusal_threshold: float | None = 0.10
     # Extractive backend: the reader ("packaged" = assistant/models/reader.onnx on the packaged
     # cross-encoder, "none", or a folder holding reader.onnx + reader.json), how a sentence's
     # probability of answering is made ("features": the answerability model on evidence features;
-    # "reader"; "both": their geometric mean), and whether the type / verb checks may refuse too.
+    # "reader"; "both": their geometric mean), whether the type / verb checks may refuse too, and the
+    # probability the best sentence needs for an answer (higher refuses more).
+    # Chosen on dev only by scripts/choose_thresholds.py (fewest 2 x wrong assertions + refused
+    # answerable questions over scoring x checks x threshold, then span_threshold): reader, checks on,
+    # 0.05 cost 10 on dev (wrong assertions 3.6%, false refusals 14.0%) against 12 for the best
+    # "features" cell (0.10: 7.1%, 9.3%) and 12 for "both"; without the checks no cell cost under 18.
     reader: str = "packaged"
-    sentence_scoring: str = "features"
+    sentence_scoring: str = "reader"
     answer_checks: bool = True
+    refusal_threshold: float | None = 0.05
     # Extractive backend: at most this many sentences per answer; another one is added when its
     # probability is within `sentence_margin` of the best (for questions that need two passages).
     answer_sentences: int = 2
     sentence_margin: float = 0.25
     # Extractive backend: answer with a short span ("81 days") only when the best sentence is at
     # least this likely to answer; below it the answer quotes the sentence with the span marked.
-    span_threshold: float = 0.7
+    # 1.01 = never: on dev, with the reader, every lower value gave more wrong short spans
+    # (cost 10 at 0.5-0.9 against 8 at 1.01).
+    span_threshold: float = 1.01
     # Generative backends: a cited claim stays only when the reader gives its cited passage at least
     # this probability of stating the answer ("reader" setting "none": no check).
     claim_check_threshold: float = 0.5
