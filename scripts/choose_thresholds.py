@@ -1,6 +1,6 @@
 """Choose the extractive backend's sentence scoring, checks and thresholds on the dev questions only.
 
-Usage: .venv/bin/python scripts/choose_thresholds.py [--dev eval/dev_questions.jsonl]
+Usage: .venv/bin/python scripts/choose_thresholds.py [--dev FILE] [--scorings reader ...] [--checks on off]
 
 Stage 1 runs the dev set over `sentence_scoring` x `answer_checks` x `refusal_threshold` (span
 threshold at its current setting); stage 2 runs `span_threshold` for the winner. Every cell is printed.
@@ -24,7 +24,6 @@ from assistant.eval_run import run_cases
 from assistant.evaluation import load_cases
 
 SCORINGS = ("features", "reader", "both")
-CHECKS = (True, False)
 REFUSAL = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)
 SPAN = (0.5, 0.7, 0.9, 1.01)
 
@@ -46,11 +45,14 @@ def cost(bot: Assistant, cases: list[Any], label: str, **settings: Any) -> tuple
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", type=Path, default=Path("eval/dev_questions.jsonl"))
+    parser.add_argument("--scorings", nargs="+", default=SCORINGS, choices=SCORINGS)
+    parser.add_argument("--checks", nargs="+", default=["on", "off"], choices=["on", "off"])
     args = parser.parse_args()
+    checks_grid = [c == "on" for c in args.checks]
     bot = load_assistant(Settings.from_env())
     cases = load_cases(args.dev, bot.reviews)
     best: tuple[int, dict[str, Any]] | None = None
-    for scoring, checks, refusal in itertools.product(SCORINGS, CHECKS, REFUSAL):
+    for scoring, checks, refusal in itertools.product(args.scorings, checks_grid, REFUSAL):
         cell = {"sentence_scoring": scoring, "answer_checks": checks, "refusal_threshold": refusal}
         label = f"{scoring:8s} checks {'on ' if checks else 'off'} refusal {refusal:.2f}"
         total, _ = cost(bot, cases, label, **cell)

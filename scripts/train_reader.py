@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from measure_reader import load_dev, measure  # noqa: E402
+from measure_reader import NO_ANSWER, load_dev, measure  # noqa: E402
 
 from assistant.reader import (  # noqa: E402
     FORMAT_VERSION,
@@ -159,13 +159,18 @@ def length_batches(lengths: Sequence[int], batch: int, rng: random.Random) -> li
 
 
 def heldout_rows(review: str, sentences: Sequence[Sentence]) -> list[dict[str, object]]:
-    """Dev questions with evidence in `review`, plus training questions whose evidence is only there."""
-    rows = [r for r in load_dev() if any(e["review_id"] == review for e in r.get("evidence") or [])]
+    """Dev questions with evidence in `review`, training questions whose evidence is only there, and the
+    dev questions no review answers (scored against `review`'s sentences)."""
+    rows = [
+        r
+        for r in load_dev()
+        if any(e["review_id"] == review for e in r.get("evidence") or []) or r["kind"] in NO_ANSWER
+    ]
     for r in load_train_questions():
         ev = r.get("evidence") or []
         if ev and all(e["review_id"] == review for e in ev):  # type: ignore[index]
             rows.append(r)
-    return [r for r in rows if evidence_sentences(r, sentences, narrow=False)]
+    return [r for r in rows if r["kind"] in NO_ANSWER or evidence_sentences(r, sentences, narrow=False)]
 
 
 def main() -> None:
