@@ -70,17 +70,60 @@ def measure(
     }
 
 
+CHECK_THRESHOLDS = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+
+
+def claim_check_table(
+    score: ScoreFn, rows: Sequence[dict[str, object]], sentences: Sequence[Sentence]
+) -> None:
+    """Choose `claim_check_threshold` on dev, with the reader as the generative backends use it.
+
+    A proxy for an LLM's citations, measured without an LLM: an answerable question citing its evidence
+    sentence (dropped below the threshold: a lost right answer), and an unanswerable one citing the
+    sentence the reader likes best (kept at or above it: a wrong assertion). Cost: dropped + 2 x kept;
+    ties go to the threshold with fewer wrong assertions.
+    """
+    texts = [s.text for s in sentences]
+    gold: list[float] = []
+    none: list[float] = []
+    for row in rows:
+        question = str(row["question"])
+        if row["kind"] in NO_ANSWER:
+            none.append(max(score(question, texts)))
+            continue
+        evidence = [s.text for s in evidence_sentences(row, sentences)]
+        if evidence:
+            gold.append(max(score(question, evidence)))
+    best: tuple[int, int, float] | None = None
+    for t in CHECK_THRESHOLDS:
+        dropped = sum(g < t for g in gold)
+        kept = sum(n >= t for n in none)
+        cost = dropped + 2 * kept
+        print(
+            f"claim_check_threshold {t:.2f}: right citations dropped {dropped}/{len(gold)}, "
+            f"unanswerable kept {kept}/{len(none)}, cost {cost}"
+        )
+        if best is None or (cost, kept) < best[:2]:
+            best = (cost, kept, t)
+    assert best is not None
+    print(f"chosen on dev: claim_check_threshold={best[2]}")
+
+
 def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", type=Path, default=None, help="reader.onnx (default: the shipped one)")
     parser.add_argument("--no-msmarco", action="store_true")
+    parser.add_argument("--claim-check", action="store_true", help="choose claim_check_threshold on dev")
     args = parser.parse_args()
     from assistant.reader import Reader
 
     rows = load_dev()
     sentences = load_sentences(ROOT / "corpus")
     reader = Reader(args.model) if args.model else Reader()
+    if args.claim_check:
+        claim_check_table(reader.score, rows, sentences)
+        return
     results = {"reader": measure(reader.score, rows, sentences)}
     if not args.no_msmarco:
         from assistant.reranking import OnnxCrossEncoder
