@@ -18,7 +18,7 @@ from .evidence import WordVectors
 from .extractive import ExtractiveBackend
 from .indexing import IndexReport, build_index, index_status
 from .policy import corpus_words
-from .reader import Reader
+from .reader import Reader, ReaderRelevance
 from .reranking import OnnxCrossEncoder, Reranker, make_reranker
 from .retrieval import DenseIndex, KeywordIndex, Retriever, load_all_hits
 from .store import IndexStateError, Store, open_store
@@ -230,14 +230,16 @@ def make_backend(settings: Settings, models: Models) -> AnswerBackend:
 
 
 def load_models(settings: Settings) -> Models:
-    """Load the embedding model and the cross-encoder once."""
+    """Load the embedding model, the reader and the cross-encoder once (the reader's base is the
+    cross-encoder, so with the reader on it is not loaded twice)."""
     embedder = load_embedder(settings.embedding_model)
+    reader = load_reader(settings.reader)
     return Models(
         embedder=embedder,
-        sentence_scorer=OnnxCrossEncoder(),
+        sentence_scorer=ReaderRelevance(reader) if reader is not None else OnnxCrossEncoder(),
         passage_reranker=make_reranker(settings.reranker),
         answerability=AnswerabilityModel.load(settings.answerability_model),
-        reader=load_reader(settings.reader),
+        reader=reader,
         reader_name=settings.reader,
         word_vectors=WordVectors(embedder),
     )

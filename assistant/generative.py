@@ -355,14 +355,25 @@ def _wait_healthy(address: str, timeout_s: float = 60.0) -> None:
 
 def make_generative_backend(settings: Settings, checker: Score | None = None) -> GenerativeBackend:
     """Return the "openai" or "llamacpp" backend named by `settings.backend`; `checker` checks claims."""
-    check = {"checker": checker, "check_threshold": settings.claim_check_threshold}
+    threshold = settings.claim_check_threshold
     if settings.backend == "openai":
         chat_model = make_chat_model(settings, settings.openai_base_url)
-        return GenerativeBackend(chat_model, name="openai", base_url=settings.openai_base_url, **check)
+        return GenerativeBackend(
+            chat_model,
+            name="openai",
+            base_url=settings.openai_base_url,
+            checker=checker,
+            check_threshold=threshold,
+        )
     if settings.backend == "llamacpp":
         server = start_local_server(settings.llamacpp_model_path, alias=settings.openai_model)
         chat_model = make_chat_model(settings, server.base_url)
         return GenerativeBackend(
-            chat_model, name="llamacpp", base_url=server.base_url, server=server, **check
+            chat_model,
+            name="llamacpp",
+            base_url=server.base_url,
+            server=server,
+            checker=checker,
+            check_threshold=threshold,
         )
     raise ValueError(f"not a generative backend: {settings.backend!r} (choose openai or llamacpp)")

@@ -18,12 +18,13 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .reranking import RerankerError, packaged_reranker_dir
+from .retrieval import Hit
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_PATH = MODEL_DIR / "reader.onnx"
@@ -166,6 +167,13 @@ class Reader:
         logits, hidden = self.base.run(["logits", self._hidden], feeds)
         return logits.reshape(-1), hidden, feeds["attention_mask"]
 
+    def relevance(self, question: str, sentences: Sequence[str]) -> list[float]:
+        """The base cross-encoder's relevance logits alone (the reader's top is not run)."""
+        if not sentences:
+            return []
+        feeds = encode_pairs(self.tokenizer, [(question, s) for s in sentences])
+        return [float(x) for x in self.base.run(["logits"], feeds)[0].reshape(-1)]
+
     def top_logits(self, hidden: Any, attention_mask: Any) -> list[float]:
         """The reader's logits from the bottom's hidden states."""
         out = self.top.run(None, {"hidden": hidden, "attention_mask": attention_mask})[0]
@@ -182,6 +190,26 @@ class Reader:
     def score(self, question: str, sentences: Sequence[str]) -> list[float]:
         """The probability that each sentence states the answer to `question`."""
         return list(self.scores(question, sentences).probability)
+
+
+class ReaderRelevance:
+    """The reader's base pass as a `Reranker`: the packaged cross-encoder's relevance logits.
+
+    Lets the assistant load the cross-encoder once when the reader is on (the base is the same model).
+    """
+
+    def __init__(self, reader: Reader) -> None:
+        self.reader = reader
+
+    def score(self, query: str, passages: Sequence[str]) -> list[float]:
+        """One relevance logit per passage, as `reranking.OnnxCrossEncoder.score` gives (no top pass)."""
+        return self.reader.relevance(query, passages)
+
+    def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
+        """Return `hits` sorted by relevance, the score kept in `rerank_score`."""
+        scores = self.score(query, [h.text for h in hits])
+        scored = [replace(h, rerank_score=s) for h, s in zip(hits, scores, strict=True)]
+        return sorted(scored, key=lambda h: -(h.rerank_score or 0.0))
 
 
 def _sigmoid(x: float) -> float:

@@ -168,3 +168,18 @@ def test_one_pass_gives_the_cross_encoders_own_logits(reader: Reader) -> None:
         OnnxCrossEncoder(max_length=128).score(question, sentences), abs=1e-4
     )
     assert len(both.probability) == len(sentences)
+
+
+@needs_model
+def test_reader_relevance_stands_in_for_the_cross_encoder(reader: Reader) -> None:
+    from assistant.reader import ReaderRelevance
+    from assistant.retrieval import Hit
+
+    texts = ["The seeds were hand-painted.", "Ai was detained for 81 days without charge."]
+    hits = [Hit(f"r:{i}", "r", 0, len(t), t, 1.0) for i, t in enumerate(texts)]
+    relevance = ReaderRelevance(reader)
+    question = "How long was Ai held?"
+    assert relevance.score(question, texts) == pytest.approx(list(reader.scores(question, texts).relevance))
+    ranked = relevance.rerank(question, hits)
+    assert ranked[0].text == texts[1] and ranked[0].rerank_score is not None
+    assert reader.relevance(question, []) == []
