@@ -26,6 +26,7 @@ RECALL_KS = (1, 3, 5, 10)
 #: someone who saw only the reviews, and nobody reads its failures to write rules.
 SPLITS = {
     "dev": Path("eval/dev_questions.jsonl"),
+    "dev2": Path("eval/dev2_questions.jsonl"),
     "test": Path("eval/test_questions.jsonl"),
     "blind": Path("eval/blind_questions.jsonl"),
 }

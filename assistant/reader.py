@@ -29,6 +29,7 @@ from .retrieval import Hit
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_PATH = MODEL_DIR / "reader.onnx"
 FORMAT_VERSION = 2
+CPU = ["CPUExecutionProvider"]
 
 
 class ReaderError(Exception):
@@ -79,9 +80,39 @@ def open_base(model_file: Path, hidden_output: str, threads: int = 2) -> Any:
             f"{model_file} has no tensor {hidden_output!r}: not the model the reader was trained on"
         )
     graph.graph.output.append(onnx.helper.make_tensor_value_info(hidden_output, onnx.TensorProto.FLOAT, None))
-    return ort.InferenceSession(
-        graph.SerializeToString(), _options(threads), providers=["CPUExecutionProvider"]
-    )
+    return ort.InferenceSession(graph.SerializeToString(), _options(threads), providers=CPU)
+
+
+def open_top(model_path: Path) -> bytes:
+    """The top's ONNX graph, ready for onnxruntime: float16-stored weights are widened to float32.
+
+    The top is shipped with its weights in float16 (half the size, no measurable loss) and computes in
+    float32, so every float16 initializer becomes float32 here, in memory.
+    """
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(model_path))
+    for i, tensor in enumerate(graph.graph.initializer):
+        if tensor.data_type == onnx.TensorProto.FLOAT16:
+            wide = numpy_helper.from_array(numpy_helper.to_array(tensor).astype(np.float32), tensor.name)
+            graph.graph.initializer[i].CopyFrom(wide)
+    return graph.SerializeToString()
+
+
+def store_half(model_path: Path) -> None:
+    """Rewrite an ONNX file's large float32 weights as float16 (what `open_top` widens back)."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(model_path))
+    for i, tensor in enumerate(graph.graph.initializer):
+        if tensor.data_type == onnx.TensorProto.FLOAT and np.prod(tensor.dims) >= 1024:
+            half = numpy_helper.from_array(numpy_helper.to_array(tensor).astype(np.float16), tensor.name)
+            graph.graph.initializer[i].CopyFrom(half)
+    onnx.save(graph, str(model_path))
 
 
 def _options(threads: int) -> Any:
@@ -150,9 +181,7 @@ class Reader:
             )
         try:
             self.base = open_base(base_file, meta["base_output"], threads)
-            self.top = ort.InferenceSession(
-                str(model_path), _options(threads), providers=["CPUExecutionProvider"]
-            )
+            self.top = ort.InferenceSession(open_top(model_path), _options(threads), providers=CPU)
             self.tokenizer = open_tokenizer(base_dir / "tokenizer.json", max_length)
         except ReaderError:
             raise

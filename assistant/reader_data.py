@@ -852,7 +852,7 @@ def _question_words(question: str) -> frozenset[str]:
 
 
 def heldout_questions(root: Path = Path(".")) -> list[str]:
-    """The dev, test and blind questions (their follow-ups and history questions too)."""
+    """The dev, dev2, test and blind questions (their follow-ups and history questions too)."""
     out: list[str] = []
     for path in HELDOUT_QUESTIONS:
         for line in (root / path).read_text(encoding="utf-8").splitlines():

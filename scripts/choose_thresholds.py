@@ -1,6 +1,6 @@
 """Choose the extractive backend's sentence scoring, checks and thresholds on the dev questions only.
 
-Usage: .venv/bin/python scripts/choose_thresholds.py [--dev FILE] [--scorings reader ...] [--checks on off]
+Usage: .venv/bin/python scripts/choose_thresholds.py [--dev FILE ...] [--scorings S ...] [--checks on off]
 
 Stage 1 runs the dev set over `sentence_scoring` x `answer_checks` x `refusal_threshold` (span
 threshold at its current setting); stage 2 runs `span_threshold` for the winner. Every cell is printed.
@@ -21,7 +21,7 @@ from typing import Any
 from assistant.bot import Assistant, load_assistant
 from assistant.config import Settings
 from assistant.eval_run import run_cases
-from assistant.evaluation import load_cases
+from assistant.evaluation import SPLITS, load_cases
 
 SCORINGS = ("features", "reader", "both")
 REFUSAL = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)
@@ -44,13 +44,19 @@ def cost(bot: Assistant, cases: list[Any], label: str, **settings: Any) -> tuple
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dev", type=Path, default=Path("eval/dev_questions.jsonl"))
+    parser.add_argument(
+        "--dev",
+        type=Path,
+        nargs="+",
+        default=[SPLITS["dev"], SPLITS["dev2"]],
+        help="the question files to choose on (default: both dev sets)",
+    )
     parser.add_argument("--scorings", nargs="+", default=SCORINGS, choices=SCORINGS)
     parser.add_argument("--checks", nargs="+", default=["on", "off"], choices=["on", "off"])
     args = parser.parse_args()
     checks_grid = [c == "on" for c in args.checks]
     bot = load_assistant(Settings.from_env())
-    cases = load_cases(args.dev, bot.reviews)
+    cases = [case for path in args.dev for case in load_cases(path, bot.reviews)]
     best: tuple[int, dict[str, Any]] | None = None
     for scoring, checks, refusal in itertools.product(args.scorings, checks_grid, REFUSAL):
         cell = {"sentence_scoring": scoring, "answer_checks": checks, "refusal_threshold": refusal}

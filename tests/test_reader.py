@@ -183,3 +183,21 @@ def test_reader_relevance_stands_in_for_the_cross_encoder(reader: Reader) -> Non
     ranked = relevance.rerank(question, hits)
     assert ranked[0].text == texts[1] and ranked[0].rerank_score is not None
     assert reader.relevance(question, []) == []
+
+
+@needs_model
+def test_half_stored_weights_are_widened_at_load(tmp_path: Path) -> None:
+    import onnx
+
+    from assistant.reader import open_top, store_half
+
+    path = _copy_with_meta(tmp_path)
+    store_half(path)
+    types = {t.data_type for t in onnx.load(str(path)).graph.initializer}
+    assert onnx.TensorProto.FLOAT16 in types
+    widened = onnx.load_model_from_string(open_top(path))
+    assert onnx.TensorProto.FLOAT16 not in {t.data_type for t in widened.graph.initializer}
+    question, sentence = "Who directed the film?", ["Directed by Alison Klayman"]
+    assert Reader(path).score(question, sentence) == pytest.approx(
+        Reader().score(question, sentence), abs=1e-3
+    )
