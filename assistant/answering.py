@@ -70,6 +70,8 @@ def validate_question(question: object, max_chars: int) -> str:
     text = question.strip()
     if not text:
         raise QuestionError("Please type a question about the film.")
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        raise QuestionError("The question is not readable text (it holds a lone surrogate, not UTF-8).")
     if len(text) > max_chars:
         raise QuestionError(
             f"The question is {len(text):,} characters long; please keep it under {max_chars:,}."

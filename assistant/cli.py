@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from .config import Settings
 from .corpus import CorpusError, Review, clean_page_text, read_utf8, slugify, write_review
@@ -188,7 +188,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise ValueError('give a question, e.g. assistant ask "Who directed the film?", or use --jsonl')
     bot = load_assistant(settings, on_progress=_progress_bar())
     if args.jsonl:
-        return _ask_jsonl(bot, sys.stdin, sys.stdout)
+        from .batch import answer_lines
+
+        if hasattr(sys.stdout, "reconfigure"):
+            sys.stdout.reconfigure(encoding="utf-8")
+        return answer_lines(bot, sys.stdin.buffer, sys.stdout)
     try:
         answer = bot.ask(args.question)
     except QuestionError as exc:
@@ -196,55 +200,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
     return 0
-
-
-def _ask_jsonl(bot: Any, lines: Iterable[str], out: TextIO) -> int:
-    """Answer each JSON line {"id", "question", "history"}; a bad line gets an "error" field."""
-    from .answering import QuestionError
-
-    status = 0
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        started = time.perf_counter()
-        record: dict[str, Any] = {"id": None}
-        try:
-            request = json.loads(line)
-            record["id"] = request.get("id", number)
-            answer = bot.ask(request.get("question"), [tuple(t) for t in request.get("history") or []])
-            record.update(jsonl_record(answer))
-        except (QuestionError, ValueError, TypeError, AttributeError) as exc:
-            record.update(
-                {
-                    "error": f"line {number}: {exc}",
-                    "answer": None,
-                    "refused": None,
-                    "citations": [],
-                    "closest": [],
-                }
-            )
-            status = 1
-        record["latency_s"] = round(time.perf_counter() - started, 4)
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        out.flush()
-    return status
-
-
-def jsonl_record(answer: Any) -> dict[str, Any]:
-    """Return the stable JSON-lines fields of an Answer (`closest`: context shown with a refusal)."""
-
-    def spans(citations: Iterable[Any]) -> list[dict[str, Any]]:
-        return [
-            {"number": c.number, "review_id": c.review_id, "start": c.start, "end": c.end, "quote": c.quote}
-            for c in citations
-        ]
-
-    return {
-        "answer": answer.text,
-        "refused": answer.refused,
-        "citations": spans(answer.citations),
-        "closest": spans(answer.closest),
-    }
 
 
 def format_answer(answer: Any) -> str:

@@ -13,8 +13,8 @@ import pytest
 from assistant import load_assistant
 from assistant.answerability import AnswerabilityModel
 from assistant.answering import Answer, QuestionError
+from assistant.batch import answer_lines
 from assistant.bot import Assistant
-from assistant.cli import _ask_jsonl
 from assistant.config import Settings
 
 SHIPPED_CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -113,7 +113,7 @@ def test_ask_jsonl_is_one_stable_record_per_line(bot: Assistant) -> None:
         "not json",
     ]
     out = io.StringIO()
-    status = _ask_jsonl(bot, lines, out)
+    status = answer_lines(bot, lines, out)
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["id"] for r in records[:3]] == ["a", "b", "c"] and len(records) == 4
     assert status == 1  # two bad lines
