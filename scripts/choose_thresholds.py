@@ -53,12 +53,13 @@ def main() -> int:
     )
     parser.add_argument("--scorings", nargs="+", default=SCORINGS, choices=SCORINGS)
     parser.add_argument("--checks", nargs="+", default=["on", "off"], choices=["on", "off"])
+    parser.add_argument("--refusal", nargs="+", type=float, default=REFUSAL, help="thresholds to try")
     args = parser.parse_args()
     checks_grid = [c == "on" for c in args.checks]
     bot = load_assistant(Settings.from_env())
     cases = [case for path in args.dev for case in load_cases(path, bot.reviews)]
     best: tuple[int, dict[str, Any]] | None = None
-    for scoring, checks, refusal in itertools.product(args.scorings, checks_grid, REFUSAL):
+    for scoring, checks, refusal in itertools.product(args.scorings, checks_grid, args.refusal):
         cell = {"sentence_scoring": scoring, "answer_checks": checks, "refusal_threshold": refusal}
         label = f"{scoring:8s} checks {'on ' if checks else 'off'} refusal {refusal:.2f}"
         total, _ = cost(bot, cases, label, **cell)

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from assistant.answerability import AnswerabilityModel
 from assistant.corpus import Review
@@ -120,3 +121,45 @@ def test_how_many_without_a_number_next_to_the_counted_thing_is_a_refusal() -> N
     # The best sentence is about the seeds, but no number stands next to them.
     draft = backend(threshold=0.0).answer("How many seeds were hand-painted?", [ALL], {"r": REVIEW})
     assert draft.refused
+
+
+class FakeReader:
+    """Probability 0.9 for sentences holding '81 days', else 0.02; relevance from FakeScorer."""
+
+    def scores(self, question: str, sentences: Sequence[str]) -> object:
+        from assistant.reader import ReaderScores
+
+        relevance = FakeScorer().score(question, sentences)
+        return ReaderScores(tuple(relevance), tuple(0.9 if "81 days" in s else 0.02 for s in sentences))
+
+
+def reader_backend(scoring: str, threshold: float = 0.05) -> ExtractiveBackend:
+    return ExtractiveBackend(
+        FakeScorer(),  # type: ignore[arg-type]
+        FakeEmbedder(),  # type: ignore[arg-type]
+        cross_only_model(),
+        threshold=threshold,
+        reader=FakeReader(),  # type: ignore[arg-type]
+        scoring=scoring,
+    )
+
+
+def test_reader_scoring_ranks_by_the_readers_probability() -> None:
+    ranked = reader_backend("reader").score_sentences("What happened to Ai in 2011?", [ALL], {"r": REVIEW})
+    assert "81 days" in ranked[0].text and ranked[0].score == 0.9
+    assert ranked[0].reader_probability == 0.9 and ranked[0].feature_probability is not None
+    both = reader_backend("both").score_sentences("What happened to Ai in 2011?", [ALL], {"r": REVIEW})
+    top = both[0]
+    assert top.score == pytest.approx((top.feature_probability * top.reader_probability) ** 0.5)  # type: ignore[operator]
+
+
+def test_the_reader_refuses_below_its_threshold() -> None:
+    draft = reader_backend("reader", threshold=0.95).answer("How long was he detained?", [ALL], {"r": REVIEW})
+    assert draft.refused and draft.closest
+
+
+def test_reader_scoring_without_a_reader_or_an_unknown_scoring_is_an_error() -> None:
+    with pytest.raises(ValueError, match="needs the reader"):
+        ExtractiveBackend(FakeScorer(), FakeEmbedder(), cross_only_model(), scoring="reader")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown sentence scoring"):
+        ExtractiveBackend(FakeScorer(), FakeEmbedder(), cross_only_model(), scoring="vibes")  # type: ignore[arg-type]
