@@ -183,7 +183,7 @@ def main() -> None:
     parser.add_argument("--pos-weight", type=float, default=2.0)
     parser.add_argument("--max-minutes", type=float, default=40.0, help="stop training after this long")
     parser.add_argument(
-        "--frozen-layers", type=int, default=8, help="keep the embeddings and this many layers fixed"
+        "--frozen-layers", type=int, default=6, help="keep the embeddings and this many layers fixed"
     )
     parser.add_argument(
         "--precision",
