@@ -112,10 +112,10 @@ def parse_review(path: Path) -> Review:
     meta, body = _split_front_matter(raw, path)
     text = clean_page_text(body)
     if not text.strip():
-        raise CorpusError(f"{path}: the review text is empty (nothing after the metadata block).")
+        raise CorpusError(f"{shown(path)}: the review text is empty (nothing after the metadata block).")
     title = meta.get("title")
     if not title or not str(title).strip():
-        raise CorpusError(f"{path}: the metadata has no 'title'. Add a line like: title: \"...\"")
+        raise CorpusError(f"{shown(path)}: the metadata has no 'title'. Add a line like: title: \"...\"")
     return Review(
         id=path.stem,
         title=str(title).strip(),
@@ -157,9 +157,23 @@ def load_reviews(corpus_dir: Path) -> list[Review]:
             reviews.append(parse_review(path))
         except CorpusError as exc:
             problems.append(str(exc))
+    problems += duplicate_ids(paths)
     if problems:
         raise CorpusError("some review files cannot be used:\n  " + "\n  ".join(problems))
     return reviews
+
+
+def duplicate_ids(paths: list[Path]) -> list[str]:
+    """One problem per review id that more than one file would give (`review-001.md` + `.txt`)."""
+    by_id: dict[str, list[Path]] = {}
+    for path in paths:
+        by_id.setdefault(path.stem, []).append(path)
+    return [
+        f"{' and '.join(shown(p) for p in same)} both give the review id {shown(Path(rid))}: "
+        "rename or remove one of them."
+        for rid, same in by_id.items()
+        if len(same) > 1
+    ]
 
 
 def write_review(review: Review, corpus_dir: Path) -> Path:
@@ -183,36 +197,47 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "review"
 
 
+def shown(path: Path) -> str:
+    """A path as printable text, even when its name is not UTF-8 (bad bytes shown as \\xNN).
+
+    >>> shown(Path(b"bad-\\xff.md".decode("utf-8", "surrogateescape")))
+    'bad-\\\\xff.md'
+    """
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def read_utf8(path: Path) -> str:
     """Return the text of `path`; raise CorpusError if it is unreadable or not UTF-8."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise CorpusError(f"{path}: cannot read the file ({exc.strerror}).") from None
+        raise CorpusError(f"{shown(path)}: cannot read the file ({exc.strerror}).") from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CorpusError(
-            f"{path}: not UTF-8 text (bad byte 0x{data[exc.start]:02x} at offset {exc.start}). "
+            f"{shown(path)}: not UTF-8 text (bad byte 0x{data[exc.start]:02x} at offset {exc.start}). "
             "Re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8`."
         ) from None
 
 
 def _split_front_matter(raw: str, path: Path) -> tuple[dict[str, object], str]:
     if not raw.strip():
-        raise CorpusError(f"{path}: the file is empty.")
+        raise CorpusError(f"{shown(path)}: the file is empty.")
     match = re.match(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", raw, re.DOTALL)
     if not match:
         raise CorpusError(
-            f"{path}: no metadata block. Start the file with:\n"
+            f"{shown(path)}: no metadata block. Start the file with:\n"
             '    ---\n    title: "..."\n    date: YYYY-MM-DD\n    ---'
         )
     try:
         meta = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:
-        raise CorpusError(f"{path}: the metadata block is not valid YAML: {exc}") from None
+        raise CorpusError(f"{shown(path)}: the metadata block is not valid YAML: {exc}") from None
+    except ValueError as exc:  # a value YAML can't build, e.g. the date 2012-13-45
+        raise CorpusError(f"{shown(path)}: a metadata value is not valid ({exc}).") from None
     if not isinstance(meta, dict):
-        raise CorpusError(f"{path}: the metadata block must be 'key: value' lines.")
+        raise CorpusError(f"{shown(path)}: the metadata block must be 'key: value' lines.")
     return meta, raw[match.end() :]
 
 

@@ -216,6 +216,38 @@ def test_load_reviews_reports_every_bad_file_at_once(tmp_path: Path) -> None:
     assert "a-good.md" not in message
 
 
+def test_a_bad_date_names_its_file_and_hides_no_other_problem(tmp_path: Path) -> None:
+    _write(tmp_path, "a-bad-date.md", "---\ntitle: T\ndate: 2012-13-45\n---\nText.\n")
+    _write(tmp_path, "b-untitled.md", "---\ndate: 2012\n---\nText.\n")
+    with pytest.raises(CorpusError) as excinfo:
+        load_reviews(tmp_path)
+    message = str(excinfo.value)
+    assert "a-bad-date.md: a metadata value is not valid" in message and "month" in message
+    assert "b-untitled.md" in message
+
+
+def test_two_files_giving_one_review_id_is_an_error_naming_both(tmp_path: Path) -> None:
+    _write(tmp_path, "review-001.md", GOOD_REVIEW)
+    _write(tmp_path, "review-001.txt", GOOD_REVIEW)
+    with pytest.raises(CorpusError) as excinfo:
+        load_reviews(tmp_path)
+    message = str(excinfo.value)
+    assert "review-001.md and " in message and "review-001.txt both give the review id review-001" in message
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(tmp_path: Path) -> None:
+    name = b"bad-\xff.md".decode("utf-8", "surrogateescape")
+    try:
+        (tmp_path / name).write_bytes(b"")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system refuses non-UTF-8 names")
+    with pytest.raises(CorpusError) as excinfo:
+        load_reviews(tmp_path)
+    message = str(excinfo.value)
+    message.encode("utf-8")  # printable: no lone surrogates
+    assert "bad-\\xff.md: the file is empty" in message
+
+
 def test_write_review_round_trips_through_parse_review(tmp_path: Path) -> None:
     review = Review(
         id="guardian-2012",
