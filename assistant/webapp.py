@@ -6,7 +6,6 @@ and knows nothing of Gradio's layout, so tests drive it with a fake assistant.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import os
@@ -22,6 +21,7 @@ import gradio as gr
 
 from .answering import QuestionError
 from .config import Settings
+from .feedback import FeedbackError, feedback_record, write_feedback
 from .render import (
     STYLE,
     VIEWER_JS,
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Written into every feedback line; bump it when the record's shape changes.
-FEEDBACK_FORMAT = "never-sorry-feedback v1"
 BACKENDS = ("extractive", "openai", "llamacpp")
 EXAMPLES = (
     "Who directed the film?",
@@ -53,35 +51,6 @@ LOADING = "Loading the reviews and models (the first start also builds the index
 
 Message = dict[str, str]
 Turn = dict[str, Any]
-_FEEDBACK_LOCK = threading.Lock()  # two thumbs at once must not interleave their lines
-
-
-def write_feedback(path: Path, record: dict[str, Any]) -> None:
-    """Append `record` as one JSON line to `path`, creating its folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(record, ensure_ascii=False)
-    with _FEEDBACK_LOCK, path.open("a", encoding="utf-8") as handle:
-        handle.write(line + "\n")
-
-
-def feedback_record(turn: Turn, liked: bool | str | None) -> dict[str, Any]:
-    """Return the feedback line for one answer; its `evidence` has the shape of eval cases."""
-    answer = turn["answer"]
-    rating = "up" if liked is True else "down" if liked is False else str(liked or "cleared")
-    return {
-        "format": FEEDBACK_FORMAT,
-        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "answer_id": turn["id"],
-        "rating": rating,
-        "question": turn["question"],
-        "history": turn["history"],
-        "answer": answer["text"],
-        "refused": answer["refused"],
-        "citations": answer["citations"],
-        "evidence": [{"review_id": c["review_id"], "quote": c["quote"]} for c in answer["citations"]],
-        "backend": turn["backend"],
-        "top_k": turn["top_k"],
-    }
 
 
 def history_pairs(turns: Sequence[Turn]) -> list[tuple[str, str]]:
@@ -185,12 +154,16 @@ class ChatController:
         return render_review(review, *span)
 
     def record_feedback(self, turns: list[Turn], index: Any, liked: bool | str | None) -> bool:
-        """Append feedback for the answer at chat message `index`; return False if there is none."""
+        """Append feedback for the answer at chat message `index`; False if there is none or it is
+        not storable (a rating other than up / down, a record over the size cap)."""
         position = index[0] if isinstance(index, list | tuple) else index
-        turn = next((t for t in turns if t["message_index"] == position), None)
-        if turn is None:
+        turn = next((t for t in turns if isinstance(t, dict) and t.get("message_index") == position), None)
+        if turn is None or not isinstance(turn.get("answer"), dict):
             return False
-        write_feedback(Path(self.bot.settings.feedback_path), feedback_record(turn, liked))
+        try:
+            write_feedback(Path(self.bot.settings.feedback_path), feedback_record(turn, liked))
+        except FeedbackError:
+            return False
         return True
 
     def sources(self) -> str:

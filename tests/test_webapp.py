@@ -15,10 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.config import Settings
+from assistant.feedback import FEEDBACK_FORMAT
 from assistant.render import highlight, link_markers, render_answer, render_passage, render_review
 from assistant.webapp import (
     EMPTY_QUESTION,
-    FEEDBACK_FORMAT,
     ChatController,
     build_app,
     parse_history,
@@ -265,3 +265,11 @@ def test_a_refusal_shows_its_closest_passages_apart_and_marked_as_no_answer():
 def test_answer_words_marked_in_bold_render_as_strong_and_stay_escaped():
     html = link_markers("“He was held for **81 days** <b>.” [1]", turn=0, numbers={1})
     assert "<strong>81 days</strong>" in html and "&lt;b&gt;" in html and "**" not in html
+
+
+def test_feedback_with_a_made_up_rating_or_a_forged_turn_is_not_stored(tmp_path):
+    controller, bot = make_controller(tmp_path)
+    _, turns, *_ = run(controller, "Who directed the film?")[-1]
+    assert not controller.record_feedback(turns, 1, "<img src=x>")
+    assert not controller.record_feedback([{"message_index": 1, "answer": "not a dict"}], 1, True)
+    assert not bot.settings.feedback_path.exists()
