@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -202,8 +203,24 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def for_terminal(text: object) -> str:
+    r"""`text` without control characters (ESC sequences, BEL, NUL) that review text could carry.
+
+    >>> for_terminal("a\x1b[2Jb\x07c\td")
+    'a[2Jbc\td'
+    """
+    return _CONTROL.sub("", str(text))
+
+
 def format_answer(answer: Any) -> str:
-    """Return the answer and its cited passages for a terminal."""
+    """Return the answer and its cited passages for a terminal (control characters removed)."""
+    return for_terminal(_answer_lines(answer))
+
+
+def _answer_lines(answer: Any) -> str:
     lines = [answer.text, ""]
     if answer.refused and answer.closest:
         lines.append("Closest passages (they do not answer the question):")

@@ -232,3 +232,21 @@ def test_installed_entry_point_reports_status_and_errors_without_traceback(
     assert failed.stderr.startswith("error: some review files cannot be used:")
     assert "review.md: no metadata block" in failed.stderr
     assert "Traceback" not in failed.stderr
+
+
+def test_review_text_cannot_put_control_codes_on_the_terminal() -> None:
+    from assistant.answering import Answer
+    from assistant.citations import Citation
+
+    quote = "Ai was detained\x1b[2J\x07 for 81\x00 days."
+    answer = Answer(
+        "He was held for 81 days [1].",
+        (Citation(1, "r", "Title\x1b]0;pwned\x07", 0, len(quote), quote, "2012"),),
+        False,
+        "q",
+        "q",
+        "extractive",
+    )
+    shown = cli.format_answer(answer)
+    assert not any(c in shown for c in "\x1b\x07\x00")
+    assert "Ai was detained[2J for 81 days." in shown and "[1] Title]0;pwned, 2012" in shown
