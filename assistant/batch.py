@@ -125,9 +125,17 @@ def representable(value: Any) -> Any:
     return value
 
 
+# Characters that JSON leaves raw but that `str.splitlines` and many JSON-lines readers take as line
+# breaks: written as escapes so that one record stays one line.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
 def dumps(record: dict[str, Any]) -> str:
-    """One strict JSON line; never raises for a record built here."""
-    return json.dumps(representable(record), ensure_ascii=False, allow_nan=False)
+    """One strict JSON line (no character any reader could split it at); never raises here."""
+    text = json.dumps(representable(record), ensure_ascii=False, allow_nan=False)
+    for raw, escaped in _LINE_BREAKS.items():
+        text = text.replace(raw, escaped)
+    return text
 
 
 def describe(exc: BaseException) -> str:

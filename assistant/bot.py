@@ -20,7 +20,7 @@ from .indexing import IndexReport, build_index, index_status
 from .policy import corpus_words
 from .reader import Reader, ReaderRelevance
 from .reranking import OnnxCrossEncoder, Reranker, make_reranker
-from .retrieval import DenseIndex, KeywordIndex, Retriever, load_all_hits
+from .retrieval import DenseIndex, Hit, KeywordIndex, Retriever, load_all_hits
 from .store import IndexStateError, Store, open_store
 
 BACKENDS = ("extractive", "openai", "llamacpp")
@@ -134,6 +134,7 @@ class Assistant:
             self.reviews: dict[str, Review] = reviews
             self.known_words = known_words
             self.retriever = retriever
+            self._generation = manifest.generation
 
     def _make_retriever(self, dense: DenseIndex, keyword: KeywordIndex) -> Retriever:
         s = self.settings
@@ -147,9 +148,37 @@ class Assistant:
             fusion_weight=s.fusion_weight,
         )
 
+    def follow_index(self) -> bool:
+        """Switch to the live generation if another process (or build) replaced the one in use.
+
+        Cheap (one manifest read); called before every question. Returns True when it reloaded. A
+        failed reload keeps the current state, so a broken build never takes answering down.
+        """
+        try:
+            manifest = self.store.read_manifest()
+        except Exception:
+            return False
+        if manifest is None or manifest.generation == getattr(self, "_generation", None):
+            return False
+        try:
+            self._load_index()
+        except Exception:
+            return False
+        return True
+
+    def _retrieve(self, question: str, k: int) -> list[Hit]:
+        """Retrieve; if the generation in use vanished under us, follow the manifest and retry once."""
+        try:
+            return self.retriever.retrieve(question, k)
+        except Exception:
+            if not self.follow_index():
+                raise
+            return self.retriever.retrieve(question, k)
+
     def _pipeline(self) -> Pipeline:
+        self.follow_index()
         return Pipeline(
-            retrieve=self.retriever.retrieve,
+            retrieve=self._retrieve,
             backend=self._backend(),
             reviews=self.reviews,
             top_k=self.settings.top_k,

@@ -130,7 +130,7 @@ class Store:
 
     def new_generation(self) -> Any:
         """Create and return an empty collection for the next build."""
-        name = f"{self.name}-g{int(time.time())}-{secrets.token_hex(3)}"
+        name = f"{self.name}-g{time.time_ns()}-{secrets.token_hex(3)}"
         return self.client.create_collection(name, metadata={"hnsw:space": "cosine"})
 
     def collection(self, generation: str) -> Any:
@@ -149,11 +149,25 @@ class Store:
         return [c.name for c in self.client.list_collections() if c.name.startswith(prefix)]
 
     def drop_generations(self, keep: str | None) -> list[str]:
-        """Delete every generation but `keep` (left-overs of interrupted builds); return them."""
-        dropped = [g for g in self.generations() if g != keep]
+        """Delete every generation but `keep` and the one live before it; return the dropped ones.
+
+        The previous generation stays until the next build, so that a process still reading it (the
+        web chat while `assistant index` runs elsewhere) can finish its question and switch over
+        (`Assistant` follows the manifest). Generations newer than `keep` are left-overs of
+        interrupted builds and go too.
+        """
+        previous = [g for g in self.generations() if keep and _created(g) < _created(keep)]
+        kept = {keep, max(previous, key=_created)} if previous else {keep}
+        dropped = [g for g in self.generations() if g not in kept]
         for name in dropped:
             self.client.delete_collection(name)
         return dropped
+
+
+def _created(generation: str) -> tuple[int, str]:
+    """Sort key of a generation name `<name>-g<unix time>-<hex>`: its creation time, then the name."""
+    stamp = generation.rsplit("-g", 1)[-1].split("-")[0]
+    return (int(stamp) if stamp.isdigit() else 0, generation)
 
 
 def open_store(settings: Settings) -> Store:

@@ -205,3 +205,31 @@ def test_what_the_reviews_dont_say_is_refused_plainly(
 def test_a_follow_up_that_names_its_own_subject_is_not_glued_to_the_last_turn(bot: Assistant) -> None:
     answer = bot.ask("Who composed the soundtrack?", [("Who directed the film?", "Alison Klayman [1].")])
     assert answer.standalone_question == "Who composed the soundtrack?"
+
+
+def test_answers_survive_rebuilds_run_by_another_process(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    shutil.copytree(SHIPPED_CORPUS, tmp_path / "corpus")
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    bot = load_assistant(settings)
+    first = bot.store.read_manifest()
+    assistant = str(Path(sys.executable).with_name("assistant"))
+    env = {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+    }
+    for _ in range(2):  # two rebuilds: the generation the bot loaded is dropped by the second
+        done = subprocess.run(
+            [assistant, "index", "--rebuild", "--quiet"], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        answer = bot.ask("How long was Ai Weiwei detained?")
+        assert not answer.refused and "81 days" in answer.text
+    live = bot.store.read_manifest()
+    assert first is not None and live is not None and live.generation != first.generation
+    assert first.generation not in bot.store.generations()
+    assert bot._generation == live.generation  # it followed the manifest

@@ -172,7 +172,8 @@ def test_editing_one_review_reembeds_only_that_review(settings: Settings, cached
     assert _same_vectors(_records(collection, "review-000"), untouched)  # copied over with their vectors
     assert set(_records(collection, "review-001")) == {c.id for c in new_chunks}
     assert collection.count() == report.chunks_total == len(untouched) + len(new_chunks)
-    assert store.generations() == [report.generation]
+    # The previous generation stays until the next build, for readers still on it.
+    assert sorted(store.generations()) == sorted([first.generation, report.generation])
 
 
 def test_adding_a_review_file_embeds_only_the_new_review(
@@ -200,7 +201,7 @@ def test_adding_a_review_file_embeds_only_the_new_review(
 def test_deleting_a_review_file_removes_its_chunks_from_the_live_collection(
     settings: Settings, cached_embedder: Embedder
 ) -> None:
-    build_index(settings, embedder=cached_embedder)
+    first = build_index(settings, embedder=cached_embedder)
     keep = _chunks(settings, "review-000")
     (Path(settings.corpus_dir) / "review-001.md").unlink()
     counting = CountingEmbedder(cached_embedder)
@@ -213,7 +214,7 @@ def test_deleting_a_review_file_removes_its_chunks_from_the_live_collection(
     assert set(_records(collection, "review-000")) == {c.id for c in keep}
     assert collection.count() == report.chunks_total == len(keep)
     assert set(manifest.reviews) == {"review-000"}
-    assert store.generations() == [manifest.generation]
+    assert sorted(store.generations()) == sorted([first.generation, manifest.generation])
 
 
 def test_changing_chunk_size_rebuilds_everything(settings: Settings, cached_embedder: Embedder) -> None:
@@ -289,6 +290,15 @@ def test_interrupted_rebuild_leaves_the_old_index_live(settings: Settings, cache
     report = build_index(settings, embedder=cached_embedder, store=store)
     assert report.did_nothing
     assert store.generations() == [old_manifest.generation]
+
+
+def test_a_build_keeps_only_the_live_and_the_previous_generation(
+    settings: Settings, cached_embedder: Embedder
+) -> None:
+    generations = [build_index(settings, embedder=cached_embedder, force=True).generation for _ in range(4)]
+    store, manifest, _ = _live(settings)
+    assert manifest.generation == generations[-1]
+    assert sorted(store.generations()) == sorted(generations[-2:])  # disk stays flat over builds
 
 
 def test_next_build_drops_a_generation_left_by_a_crash(settings: Settings, cached_embedder: Embedder) -> None:
