@@ -15,7 +15,7 @@ from .config import Settings
 from .corpus import CorpusError, Review, clean_page_text, read_utf8, slugify, write_review
 from .embedding import EmbeddingError
 from .evaluation import GATED_SPLIT, SPLITS
-from .indexing import BuildLockedError, build_index, index_status
+from .indexing import BuildLockedError, build_index, index_status, repair_index
 from .store import IndexStateError
 
 #: Errors a user can act on: printed as one clear message, exit status 2, no traceback.
@@ -133,6 +133,11 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """`assistant index`: build or update the index and say what changed."""
     progress = None if args.quiet else _progress_bar()
+    if args.rebuild:
+        repaired = repair_index(settings)
+        if repaired:
+            problem, moved = repaired
+            print(f"the index could not be read back ({problem}); moved it to {moved}, rebuilding.")
     report = build_index(settings, force=args.rebuild, on_progress=progress)
     if report.did_nothing:
         print(f"index is up to date ({len(report.unchanged)} reviews, {report.chunks_total} chunks).")
@@ -154,7 +159,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  model {manifest.embedding_model}, chunks of {manifest.chunk_size} chars")
         for review_id, entry in sorted(manifest.reviews.items()):
             print(f"  {review_id}: {entry.chunks} chunks")
-    for label in ("added", "changed", "removed"):
+    for label in ("added", "changed", "removed") if status["state"] != "broken" else ():
         for review_id in getattr(changes, label):
             print(f"  {label} since last build: {review_id}")
     return 0 if status["state"] == "up to date" else 1

@@ -14,7 +14,16 @@ from .chunking import Chunk, split_review
 from .config import Settings
 from .corpus import Review, load_reviews
 from .embedding import Embedder, embed_in_batches, load_embedder
-from .store import FORMAT_VERSION, Manifest, ReviewEntry, Store, open_store
+from .store import (
+    FORMAT_VERSION,
+    IndexStateError,
+    Manifest,
+    ReviewEntry,
+    Store,
+    check_store,
+    move_aside,
+    open_store,
+)
 
 #: Called with (done, total) while chunks are embedded.
 ProgressFn = Callable[[int, int], None]
@@ -79,10 +88,19 @@ def diff_reviews(reviews: Sequence[Review], manifest: Manifest | None) -> Review
 
 
 def index_status(settings: Settings, store: Store | None = None) -> dict[str, Any]:
-    """Return {'state': 'missing'|'stale'|'up to date', 'reason': ..., 'changes': ReviewChanges}."""
-    store = store or open_store(settings)
-    manifest = store.read_manifest()
+    """Return {'state': 'missing'|'stale'|'up to date'|'broken', 'reason': ..., 'changes': ...}."""
     reviews = load_reviews(Path(settings.corpus_dir))
+    problem: str | None
+    try:
+        store = store or open_store(settings)
+        problem = check_store(store)
+    except IndexStateError as exc:
+        problem = str(exc).splitlines()[0]
+    if problem:
+        advice = f"{problem}: run `assistant index --rebuild`"
+        return {"state": "broken", "reason": advice, "changes": diff_reviews(reviews, None)}
+    assert store is not None
+    manifest = store.read_manifest()
     changes = diff_reviews(reviews, manifest)
     if manifest is None:
         return {"state": "missing", "reason": "no index built yet", "changes": changes}
@@ -91,6 +109,20 @@ def index_status(settings: Settings, store: Store | None = None) -> dict[str, An
         reason = "the corpus changed since the last build"
     state = "stale" if reason else "up to date"
     return {"state": state, "reason": reason, "changes": changes, "manifest": manifest}
+
+
+def repair_index(settings: Settings) -> tuple[str, Path] | None:
+    """If the index cannot be read back whole, move it aside (nothing is deleted) so that a rebuild
+    starts clean; return (what was wrong, where it went), or None when it was fine."""
+    problem: str | None
+    try:
+        problem = check_store(open_store(settings))
+    except IndexStateError as exc:
+        problem = str(exc).splitlines()[0]
+    if problem is None:
+        return None
+    with _build_lock(settings):
+        return problem, move_aside(settings)
 
 
 def build_index(

@@ -164,6 +164,52 @@ class Store:
         return dropped
 
 
+def check_store(store: Store) -> str | None:
+    """None when the index reads back whole; otherwise what is wrong with it, in words.
+
+    Whole: the manifest (if any) parses, and its live generation exists and holds the number of
+    chunks the manifest lists.
+    """
+    try:
+        manifest = store.read_manifest()
+    except Exception as exc:
+        return f"the manifest cannot be read ({exc})"
+    if manifest is None:
+        return None
+    try:
+        count = store.collection(manifest.generation).count()
+    except Exception:
+        return f"its live collection {manifest.generation} is missing"
+    expected = sum(entry.chunks for entry in manifest.reviews.values())
+    if count != expected:
+        return f"its live collection holds {count} chunks, the manifest lists {expected}"
+    return None
+
+
+def move_aside(settings: Settings) -> Path:
+    """Move a local index's Chroma folder to `<index>/broken-<time>` (nothing is deleted); return it."""
+    if settings.chroma_host:
+        raise IndexStateError(
+            "the index on the Chroma server cannot be read; repair or reset it on the server "
+            f"({settings.chroma_host}:{settings.chroma_port})."
+        )
+    source = Path(settings.index_dir) / "chroma"
+    target = Path(settings.index_dir) / f"broken-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+    source.rename(target)
+    _forget_clients()
+    return target
+
+
+def _forget_clients() -> None:
+    """Chroma caches one client per folder in a process; drop it after the folder was moved."""
+    try:
+        from chromadb.api.client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+    except Exception:  # an older or newer chromadb without the cache: nothing to forget
+        pass
+
+
 def _created(generation: str) -> tuple[int, str]:
     """Sort key of a generation name `<name>-g<unix time>-<hex>`: its creation time, then the name."""
     stamp = generation.rsplit("-g", 1)[-1].split("-")[0]

@@ -250,3 +250,40 @@ def test_review_text_cannot_put_control_codes_on_the_terminal() -> None:
     shown = cli.format_answer(answer)
     assert not any(c in shown for c in "\x1b\x07\x00")
     assert "Ai was detained[2J for 81 days." in shown and "[1] Title]0;pwned, 2012" in shown
+
+
+@pytest.mark.parametrize("damage", ["garbage sqlite", "live collection deleted"])
+def test_rebuild_repairs_a_broken_index_whatever_its_state(tmp_path: Path, damage: str) -> None:
+    import shutil
+
+    from assistant.store import open_store
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "corpus", corpus)
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([ASSISTANT, *args], env=env, capture_output=True, text=True, timeout=300)
+
+    assert run("index", "--quiet").returncode == 0
+    sqlite = tmp_path / "index" / "chroma" / "chroma.sqlite3"
+    if damage == "garbage sqlite":
+        sqlite.write_bytes(b"this is not a database" * 100)
+    else:
+        settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+        store = open_store(settings)
+        manifest = store.read_manifest()
+        assert manifest is not None
+        store.client.delete_collection(manifest.generation)
+
+    status = run("status")
+    assert status.returncode == 1 and "Traceback" not in status.stderr
+    assert "index: broken" in status.stdout + status.stderr or "--rebuild" in status.stderr
+
+    rebuilt = run("index", "--rebuild", "--quiet")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "moved it to" in rebuilt.stdout
+    assert list((tmp_path / "index").glob("broken-*"))  # moved aside, not deleted
+    assert run("status").stdout.startswith("index: up to date")
+    answer = run("ask", "How long was Ai Weiwei detained?")
+    assert answer.returncode == 0 and "81 days" in answer.stdout
