@@ -16,7 +16,7 @@ from .corpus import Review, load_reviews
 from .embedding import Embedder, load_embedder
 from .evidence import WordVectors
 from .extractive import ExtractiveBackend
-from .indexing import IndexReport, build_index, index_status
+from .indexing import BuildLockedError, IndexReport, build_index, index_status
 from .policy import corpus_words
 from .reader import Reader, ReaderRelevance
 from .reranking import OnnxCrossEncoder, Reranker, make_reranker
@@ -295,5 +295,11 @@ def load_assistant(
     store = open_store(settings)
     if build_if_missing:
         # Cheap when the index is up to date: build_index compares hashes and embeds nothing.
-        build_index(settings, embedder=models.embedder, store=store, on_progress=on_progress)
+        try:
+            build_index(settings, embedder=models.embedder, store=store, on_progress=on_progress)
+        except BuildLockedError:
+            # Another process is building: answer from the live index meanwhile (reading needs no
+            # lock); the assistant follows the new generation once that build ends.
+            if store.read_manifest() is None:
+                raise
     return Assistant(settings, models, store)

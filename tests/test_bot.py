@@ -233,3 +233,23 @@ def test_answers_survive_rebuilds_run_by_another_process(tmp_path: Path) -> None
     assert first is not None and live is not None and live.generation != first.generation
     assert first.generation not in bot.store.generations()
     assert bot._generation == live.generation  # it followed the manifest
+
+
+def test_asking_does_not_wait_for_a_build_running_elsewhere(tmp_path: Path) -> None:
+    import fcntl
+
+    from assistant.indexing import BuildLockedError
+
+    shutil.copytree(SHIPPED_CORPUS, tmp_path / "corpus")
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    load_assistant(settings)  # builds the index
+    with open(tmp_path / "index" / ".build.lock", "w") as held:  # as another build would hold it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        answer = load_assistant(settings).ask("How long was Ai Weiwei detained?")
+        assert "81 days" in answer.text
+        empty = settings.replace(index_dir=tmp_path / "other-index")
+        (tmp_path / "other-index").mkdir()
+        with open(tmp_path / "other-index" / ".build.lock", "w") as other:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with pytest.raises(BuildLockedError):  # nothing to read yet: the lock is the message
+                load_assistant(empty)
