@@ -18,18 +18,25 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .reranking import RerankerError, packaged_reranker_dir
+from .reranking import (
+    CPU,
+    RerankerError,
+    encode_pairs,
+    open_tokenizer,
+    packaged_reranker_dir,
+    ranked,
+    session_options,
+)
 from .retrieval import Hit
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_PATH = MODEL_DIR / "reader.onnx"
 FORMAT_VERSION = 2
-CPU = ["CPUExecutionProvider"]
 
 
 class ReaderError(Exception):
@@ -59,16 +66,6 @@ def hidden_output_name(layers: int) -> str:
     return f"/bert/encoder/layer.{layers - 1}/output/LayerNorm/Add_1_output_0"
 
 
-def open_tokenizer(path: Path, max_length: int = 128) -> Any:
-    """A tokenizers.Tokenizer that truncates pairs to `max_length` tokens and pads a batch."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(path))
-    tokenizer.enable_truncation(max_length)
-    tokenizer.enable_padding()
-    return tokenizer
-
-
 def open_base(model_file: Path, hidden_output: str, threads: int = 2) -> Any:
     """An onnxruntime session of the base cross-encoder that also outputs the tensor `hidden_output`."""
     import onnx
@@ -80,7 +77,7 @@ def open_base(model_file: Path, hidden_output: str, threads: int = 2) -> Any:
             f"{model_file} has no tensor {hidden_output!r}: not the model the reader was trained on"
         )
     graph.graph.output.append(onnx.helper.make_tensor_value_info(hidden_output, onnx.TensorProto.FLOAT, None))
-    return ort.InferenceSession(graph.SerializeToString(), _options(threads), providers=CPU)
+    return ort.InferenceSession(graph.SerializeToString(), session_options(threads), providers=CPU)
 
 
 def open_top(model_path: Path) -> bytes:
@@ -113,27 +110,6 @@ def store_half(model_path: Path) -> None:
             half = numpy_helper.from_array(numpy_helper.to_array(tensor).astype(np.float16), tensor.name)
             graph.graph.initializer[i].CopyFrom(half)
     onnx.save(graph, str(model_path))
-
-
-def _options(threads: int) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    return options
-
-
-def encode_pairs(tokenizer: Any, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """Token ids, attention mask and segment ids for (question, sentence) pairs, padded to one batch."""
-    import numpy as np
-
-    encoded = tokenizer.encode_batch(list(pairs))
-    return {
-        "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-        "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-        "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-    }
 
 
 class Reader:
@@ -181,7 +157,7 @@ class Reader:
             )
         try:
             self.base = open_base(base_file, meta["base_output"], threads)
-            self.top = ort.InferenceSession(open_top(model_path), _options(threads), providers=CPU)
+            self.top = ort.InferenceSession(open_top(model_path), session_options(threads), providers=CPU)
             self.tokenizer = open_tokenizer(base_dir / "tokenizer.json", max_length)
         except ReaderError:
             raise
@@ -236,9 +212,7 @@ class ReaderRelevance:
 
     def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
         """Return `hits` sorted by relevance, the score kept in `rerank_score`."""
-        scores = self.score(query, [h.text for h in hits])
-        scored = [replace(h, rerank_score=s) for h, s in zip(hits, scores, strict=True)]
-        return sorted(scored, key=lambda h: -(h.rerank_score or 0.0))
+        return ranked(hits, self.score(query, [h.text for h in hits]))
 
 
 def _sigmoid(x: float) -> float:

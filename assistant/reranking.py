@@ -49,9 +49,13 @@ class OnnxCrossEncoder:
 
     def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
         """Return `hits` sorted by cross-encoder score, the score kept in `rerank_score`."""
-        scores = self.score(query, [h.text for h in hits])
-        scored = [replace(h, rerank_score=s) for h, s in zip(hits, scores, strict=True)]
-        return sorted(scored, key=lambda h: -(h.rerank_score or 0.0))
+        return ranked(hits, self.score(query, [h.text for h in hits]))
+
+
+def ranked(hits: Sequence[Hit], scores: Sequence[float]) -> list[Hit]:
+    """`hits` with their scores kept in `rerank_score`, best first."""
+    scored = [replace(h, rerank_score=s) for h, s in zip(hits, scores, strict=True)]
+    return sorted(scored, key=lambda h: -(h.rerank_score or 0.0))
 
 
 def make_reranker(name: str) -> Reranker | None:
@@ -64,19 +68,47 @@ def make_reranker(name: str) -> Reranker | None:
     return OnnxCrossEncoder(Path(name))
 
 
-def open_pair_model(model: Path, tokenizer: Path, max_length: int, threads: int) -> tuple[Any, Any, set[str]]:
-    """Return (onnxruntime session, padding/truncating tokenizer, the model's input names)."""
+CPU = ["CPUExecutionProvider"]
+
+
+def session_options(threads: int) -> Any:
+    """onnxruntime options for `threads` intra-op threads and one inter-op thread."""
     import onnxruntime as ort
-    from tokenizers import Tokenizer
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-    pairs = Tokenizer.from_file(str(tokenizer))
-    pairs.enable_truncation(max_length)
-    pairs.enable_padding()
-    return session, pairs, {i.name for i in session.get_inputs()}
+    return options
+
+
+def open_tokenizer(path: Path, max_length: int) -> Any:
+    """A tokenizers.Tokenizer that truncates pairs to `max_length` tokens and pads a batch."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(max_length)
+    tokenizer.enable_padding()
+    return tokenizer
+
+
+def open_pair_model(model: Path, tokenizer: Path, max_length: int, threads: int) -> tuple[Any, Any, set[str]]:
+    """Return (onnxruntime session, padding/truncating tokenizer, the model's input names)."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(model), session_options(threads), providers=CPU)
+    return session, open_tokenizer(tokenizer, max_length), {i.name for i in session.get_inputs()}
+
+
+def encode_pairs(tokenizer: Any, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Token ids, attention mask and segment ids for (first, second) pairs, padded to one batch."""
+    import numpy as np
+
+    encoded = tokenizer.encode_batch(list(pairs))
+    return {
+        "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+        "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+    }
 
 
 def pair_logits(
@@ -85,13 +117,6 @@ def pair_logits(
     """Run an ONNX cross-encoder on (first, second) pairs in one batch; return one logit per pair."""
     if not seconds:
         return []
-    import numpy as np
-
-    encoded = tokenizer.encode_batch([(first, second) for second in seconds])
-    feeds: dict[str, Any] = {
-        "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-        "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-        "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-    }
+    feeds = encode_pairs(tokenizer, [(first, second) for second in seconds])
     logits = session.run(None, {k: v for k, v in feeds.items() if k in inputs})[0]
     return [float(x) for x in logits.reshape(-1)]

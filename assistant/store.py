@@ -156,9 +156,10 @@ class Store:
         (`Assistant` follows the manifest). Generations newer than `keep` are left-overs of
         interrupted builds and go too.
         """
-        previous = [g for g in self.generations() if keep and _created(g) < _created(keep)]
+        existing = self.generations()
+        previous = [g for g in existing if keep and _created(g) < _created(keep)]
         kept = {keep, max(previous, key=_created)} if previous else {keep}
-        dropped = [g for g in self.generations() if g not in kept]
+        dropped = [g for g in existing if g not in kept]
         for name in dropped:
             self.client.delete_collection(name)
         return dropped

@@ -37,11 +37,9 @@ from measure_reader import NO_ANSWER, load_dev, measure  # noqa: E402
 from assistant.reader import (  # noqa: E402
     FORMAT_VERSION,
     Reader,
-    encode_pairs,
     file_sha256,
     hidden_output_name,
     open_base,
-    open_tokenizer,
     store_half,
 )
 from assistant.reader_data import (  # noqa: E402
@@ -53,7 +51,7 @@ from assistant.reader_data import (  # noqa: E402
     load_train_questions,
     make_pairs,
 )
-from assistant.reranking import packaged_reranker_dir  # noqa: E402
+from assistant.reranking import encode_pairs, open_tokenizer, packaged_reranker_dir  # noqa: E402
 
 MAX_LENGTH = 128
 
