@@ -28,8 +28,10 @@ from .chunking import split_sentences
 from .corpus import load_reviews
 
 TRAIN_QUESTIONS = Path("eval/train_questions.jsonl")
+# Two LLM paraphrases of each training question (scripts/paraphrase_questions.py writes them).
+PARAPHRASES = Path("eval/train_paraphrases.jsonl")
 CORPUS_DIR = Path("corpus")
-HELDOUT_QUESTIONS = tuple(Path(f"eval/{name}_questions.jsonl") for name in ("dev", "test", "blind"))
+HELDOUT_QUESTIONS = tuple(Path(f"eval/{name}_questions.jsonl") for name in ("dev", "dev2", "test", "blind"))
 NEAR_COPY = 0.6  # Jaccard of word sets: the limit tests/test_eval_set.py applies to training questions
 
 
@@ -680,6 +682,44 @@ def load_train_questions(path: Path = TRAIN_QUESTIONS) -> list[dict[str, object]
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def training_questions(corpus_dir: Path = CORPUS_DIR, questions_path: Path = TRAIN_QUESTIONS) -> list[str]:
+    """Every question `make_pairs` asks on its own (no history): training rows and rule-made ones."""
+    out = [str(r["question"]) for r in load_train_questions(questions_path) if not r.get("history")]
+    for fact in FACTS:
+        out += list(fact.questions) + list(fact.near)
+    return list(dict.fromkeys(out))
+
+
+def acceptable_paraphrase(question: str, paraphrase: str) -> bool:
+    """Keep an LLM paraphrase only when it is one question, not the original, and not a near copy of it.
+
+    >>> acceptable_paraphrase("Who directed the film?", "Who was behind the camera for the movie?")
+    True
+    >>> acceptable_paraphrase("Who directed the film?", "Who directed the film?")
+    False
+    >>> acceptable_paraphrase("Who directed the film?", "Alison Klayman directed it.")
+    False
+    """
+    text = paraphrase.strip()
+    n = len(text.split())
+    if not text.endswith("?") or text.count("?") > 1 or not 3 <= n <= 40:
+        return False
+    a, b = _question_words(question), _question_words(text)
+    return len(a & b) / max(len(a | b), 1) < 0.9
+
+
+def load_paraphrases(path: Path | None = PARAPHRASES) -> dict[str, tuple[str, ...]]:
+    """Question -> its kept paraphrases; empty when the file is absent (a corpus of one's own)."""
+    if path is None or not path.exists():
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out[str(row["question"])] = tuple(str(p) for p in row["paraphrases"])
+    return out
+
+
 def _norm(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return re.sub(r"\s+", " ", text).strip().lower()
@@ -739,9 +779,15 @@ def make_pairs(
     review_ids: Sequence[str] | None = None,
     corpus_dir: Path = CORPUS_DIR,
     questions_path: Path = TRAIN_QUESTIONS,
+    paraphrases_path: Path | None = PARAPHRASES,
 ) -> list[Pair]:
-    """All pairs, deduplicated and shuffled with `seed`. `review_ids` keeps only those reviews' sentences."""
+    """All pairs, deduplicated and shuffled with `seed`. `review_ids` keeps only those reviews' sentences.
+
+    With `paraphrases_path`, each question's paraphrases are added with its label: against its positive
+    sentences, its paragraph neighbours and the sentences sharing most words with the paraphrase.
+    """
     rng = random.Random(seed)
+    paraphrases = load_paraphrases(paraphrases_path)
     sentences = load_sentences(corpus_dir)
     if review_ids is not None:
         sentences = [s for s in sentences if s.review_id in set(review_ids)]
@@ -761,6 +807,9 @@ def make_pairs(
                 add(question, s, 0, "unanswerable")
             for s in rng.sample(sentences, min(4, len(sentences))):
                 add(question, s, 0, "unanswerable_random")
+            for para in paraphrases.get(question, ()):
+                for s in _top_overlap(para, sentences, set(), 4):
+                    add(para, s, 0, "unanswerable_paraphrase")
             continue
         pos = [s for s in evidence_sentences(row, sentences)]
         if not pos:
@@ -785,6 +834,8 @@ def make_pairs(
             for q in fact.near:
                 for v in _name_variants(q, rng):
                     add(v, s, 0, "near_miss")
+                for para in paraphrases.get(q, ()):
+                    add(para, s, 0, "near_miss_paraphrase")
             # the questions of other facts of the same kind, which this sentence does not answer
             for other in facts_by_kind[fact.kind]:
                 if other is fact or re.search(other.answer, s.text, re.IGNORECASE):
@@ -829,6 +880,13 @@ def make_pairs(
         others = [s for s in sentences if s.text not in keep]
         for s in rng.sample(others, min(4, len(others))):
             add(question, s, 0, "random")
+        for para in paraphrases.get(question, ()):
+            for s in pos:
+                add(para, s, 1, "paraphrase")
+            for s in neighbours:
+                add(para, s, 0, "paraphrase_paragraph")
+            for s in _top_overlap(para, sentences, keep | pos_texts, 4):
+                add(para, s, 0, "paraphrase_lexical")
 
     unique: dict[tuple[str, str], Pair] = {}
     for p in pairs:

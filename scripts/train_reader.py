@@ -1,8 +1,9 @@
 """Train the reader: a cross-encoder, fine-tuned from the packaged ms-marco MiniLM-L-12 cross-encoder, that
 says whether a sentence STATES the answer to a question (not just whether it is on the question's topic).
 
-Regenerates the pairs of assistant/reader_data.py from a seed, fine-tunes, exports to ONNX, quantizes to
-int8 and writes assistant/models/reader.onnx, reader_tokenizer.json and reader.json.
+Regenerates the pairs of assistant/reader_data.py from a seed (with the committed LLM paraphrases of
+eval/train_paraphrases.jsonl), fine-tunes the top 6 layers, exports them to ONNX with float16-stored
+weights and writes assistant/models/reader.onnx and reader.json.
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/train_reader.py --seed 13
     # cross-review check (writes nothing under assistant/models):
@@ -43,6 +44,8 @@ from assistant.reader import (  # noqa: E402
     store_half,
 )
 from assistant.reader_data import (  # noqa: E402
+    PARAPHRASES,
+    TRAIN_QUESTIONS,
     Sentence,
     counts,
     data_sha256,
@@ -190,6 +193,9 @@ def main() -> None:
         help="weights of the shipped top: fp16 storage, fp32 compute (default); fp32; int8 (lost 15-30 "
         "points of dev refusals)",
     )
+    parser.add_argument(
+        "--no-paraphrases", action="store_true", help="leave out eval/train_paraphrases.jsonl (an ablation)"
+    )
     parser.add_argument("--train-review", help="cross-review check: train on this review's sentences only")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "assistant" / "models")
     args = parser.parse_args()
@@ -204,7 +210,13 @@ def main() -> None:
 
     all_sentences = load_sentences(ROOT / "corpus")
     review_ids = [args.train_review] if args.train_review else None
-    pairs = make_pairs(args.seed, review_ids, corpus_dir=ROOT / "corpus")
+    pairs = make_pairs(
+        args.seed,
+        review_ids,
+        corpus_dir=ROOT / "corpus",
+        questions_path=ROOT / TRAIN_QUESTIONS,
+        paraphrases_path=None if args.no_paraphrases else ROOT / PARAPHRASES,
+    )
     sha = data_sha256(pairs)
     data_counts = counts(pairs)
     print(json.dumps(data_counts), "sha256", sha)

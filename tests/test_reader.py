@@ -16,12 +16,13 @@ from assistant.reranking import OnnxCrossEncoder
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 CORPUS = PROJECT_DIR / "corpus"
 TRAIN = PROJECT_DIR / "eval" / "train_questions.jsonl"
-HELD_OUT = [PROJECT_DIR / "eval" / f"{name}_questions.jsonl" for name in ("dev", "test", "blind")]
+PARAPHRASES = PROJECT_DIR / "eval" / "train_paraphrases.jsonl"
+HELD_OUT = [PROJECT_DIR / "eval" / f"{name}_questions.jsonl" for name in ("dev", "dev2", "test", "blind")]
 
 
 @pytest.fixture(scope="module")
 def pairs():  # type: ignore[no-untyped-def]
-    return make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN)
+    return make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=PARAPHRASES)
 
 
 def _norm(text: str) -> str:
@@ -29,10 +30,32 @@ def _norm(text: str) -> str:
 
 
 def test_same_seed_same_data_other_seed_other_order(pairs) -> None:  # type: ignore[no-untyped-def]
-    again = make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN)
+    again = make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=PARAPHRASES)
     assert again == pairs
-    other = make_pairs(14, corpus_dir=CORPUS, questions_path=TRAIN)
+    other = make_pairs(14, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=PARAPHRASES)
     assert other != pairs
+
+
+def test_paraphrases_take_their_questions_label(pairs) -> None:  # type: ignore[no-untyped-def]
+    from assistant.reader_data import load_paraphrases, training_questions
+
+    shipped = load_paraphrases(PARAPHRASES)
+    assert set(shipped) <= set(training_questions(CORPUS, TRAIN))  # never a held-out question
+    by_source: dict[str, set[int]] = {}
+    for p in pairs:
+        by_source.setdefault(p.source, set()).add(p.label)
+    assert by_source["paraphrase"] == {1}
+    for source in ("near_miss_paraphrase", "paraphrase_paragraph", "paraphrase_lexical"):
+        assert by_source[source] == {0}, source
+    question, paraphrases = next((q, ps) for q, ps in shipped.items() if q == "Who directed the film?" and ps)
+    directed = "Directed by Alison Klayman"
+    labelled = {(p.question, p.sentence): p.label for p in pairs}
+    assert any(labelled.get((para, directed)) == 1 for para in paraphrases), (question, paraphrases)
+
+
+def test_no_paraphrase_file_no_paraphrase_pairs(tmp_path: Path) -> None:
+    plain = make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=tmp_path / "none.jsonl")
+    assert plain and not any("paraphrase" in p.source for p in plain)
 
 
 def test_size_and_both_labels(pairs) -> None:  # type: ignore[no-untyped-def]
