@@ -11,7 +11,7 @@ from .citations import Citation, cite_span, renumber, strip_markers, verify_cita
 from .conversation import History, condense_question
 from .corpus import Review
 from .extractive import Draft
-from .policy import not_stated_text, off_topic_text, unknown_names
+from .policy import not_stated_text
 from .retrieval import Hit
 
 #: How many passages a refusal shows as the closest context (never as citations).
@@ -97,32 +97,10 @@ class Pipeline:
 
 
 def run_stream(pipeline: Pipeline, question: object, history: History = ()) -> Iterator[str | Answer]:
-    """Yield answer text as it forms, then the final checked `Answer`."""
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    text = validate_question(question, pipeline.max_question_chars)
-    unknown = unknown_names(text, pipeline.known_words) if pipeline.known_words else []
-    if unknown:
-        off_topic = Draft(text="", citations=(), refused=True, refusal=off_topic_text(unknown))
-        yield off_topic.refusal
-        answer = finish(off_topic, text, text, [], pipeline, timings)
-        timings["total"] = time.perf_counter() - started
-        yield answer
-        return
-    standalone = _timed(timings, "condense", lambda: pipeline.condense(text, list(history)))
-    hits = _timed(timings, "retrieve", lambda: pipeline.retrieve(standalone, pipeline.top_k))
-    stage = time.perf_counter()
-    draft: Draft | None = None
-    for piece in pipeline.backend.stream(standalone, hits, pipeline.reviews):
-        if isinstance(piece, Draft):
-            draft = piece
-        elif piece:
-            yield piece
-    timings["answer"] = time.perf_counter() - stage
-    assert draft is not None, "an answer backend must end its stream with a Draft"
-    answer = finish(draft, text, standalone, hits, pipeline, timings)
-    timings["total"] = time.perf_counter() - started
-    yield answer
+    """Yield answer text as it forms, then the final checked `Answer` (through `chain.answer_chain`)."""
+    from .chain import answer_chain
+
+    return answer_chain(lambda: pipeline).stream({"question": question, "history": list(history)})
 
 
 def finish(

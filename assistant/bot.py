@@ -8,8 +8,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from langchain_core.runnables import Runnable
+
 from .answerability import AnswerabilityModel
-from .answering import Answer, AnswerBackend, Pipeline, run_stream
+from .answering import Answer, AnswerBackend, Pipeline
+from .chain import ChainInput, answer_chain
 from .config import ENV_PREFIX, Settings
 from .conversation import History
 from .corpus import Review, load_reviews
@@ -25,7 +28,7 @@ from .store import IndexStateError, Store, open_store
 
 BACKENDS = ("extractive", "openai", "llamacpp")
 #: Settings `with_settings` applies by building a new retriever over the same index.
-RETRIEVAL_SETTINGS = ("candidates", "rrf_k", "fusion", "fusion_weight", "reranker")
+RETRIEVAL_SETTINGS = ("candidates", "rrf_k", "fusion", "fusion_weight", "reranker", "top_k")
 #: Settings that need another index or embedding model, so a fresh `load_assistant`.
 INDEX_SETTINGS = (
     "corpus_dir",
@@ -65,16 +68,16 @@ class Assistant:
         self._lock = threading.Lock()
         self._backends: dict[str, AnswerBackend] = {}
         self._load_index()
+        #: The answering chain, a LangChain `Runnable` (see `chain.py`): `invoke`, `stream`, `batch`.
+        self.chain: Runnable[ChainInput, Answer] = answer_chain(self._pipeline)
 
     def ask(self, question: object, history: History = ()) -> Answer:
         """Return the checked, cited answer to `question` given the chat so far."""
-        *_, answer = self.stream(question, history)
-        assert isinstance(answer, Answer)
-        return answer
+        return self.chain.invoke({"question": question, "history": list(history)})
 
     def stream(self, question: object, history: History = ()) -> Iterator[str | Answer]:
         """Yield text pieces as the answer forms, then the final `Answer`."""
-        return run_stream(self._pipeline(), question, history)
+        return self.chain.stream({"question": question, "history": list(history)})
 
     def with_settings(self, **changes: Any) -> Assistant:
         """Return a copy with answering or retrieval settings changed, sharing the index and models.
@@ -89,10 +92,13 @@ class Assistant:
         twin.settings = settings
         twin._lock = threading.Lock()
         twin._backends = dict(self._backends)
+        twin.chain = answer_chain(twin._pipeline)
         if any(getattr(settings, name) != getattr(self.settings, name) for name in RETRIEVAL_SETTINGS):
             if settings.reranker != self.settings.reranker:
                 twin.models = replace(self.models, passage_reranker=make_reranker(settings.reranker))
-            twin.retriever = twin._make_retriever(self.retriever.dense, self.retriever.keyword)
+            twin.retriever = twin._make_retriever(
+                self.retriever.dense, self.retriever.keyword, self.retriever.titles
+            )
         return twin
 
     def index_status(self) -> dict[str, Any]:
@@ -127,7 +133,9 @@ class Assistant:
         collection = self.store.collection(manifest.generation)
         reviews = {r.id: r for r in load_reviews(Path(self.settings.corpus_dir))}
         retriever = self._make_retriever(
-            DenseIndex(collection, self.models.embedder), KeywordIndex(load_all_hits(collection))
+            DenseIndex(self.store.client, collection.name, self.models.embedder),
+            KeywordIndex(load_all_hits(collection)),
+            titles={r.id: r.title for r in reviews.values()},
         )
         known_words = corpus_words(reviews)
         with self._lock:
@@ -136,7 +144,9 @@ class Assistant:
             self.retriever = retriever
             self._generation = manifest.generation
 
-    def _make_retriever(self, dense: DenseIndex, keyword: KeywordIndex) -> Retriever:
+    def _make_retriever(
+        self, dense: DenseIndex, keyword: KeywordIndex, titles: dict[str, str] | None = None
+    ) -> Retriever:
         s = self.settings
         return Retriever(
             dense,
@@ -146,6 +156,8 @@ class Assistant:
             reranker=self.models.passage_reranker,
             fusion=s.fusion,
             fusion_weight=s.fusion_weight,
+            k=s.top_k,
+            titles=titles if titles is not None else {},
         )
 
     def follow_index(self) -> bool:

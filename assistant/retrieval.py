@@ -8,6 +8,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, Field, field_validator
+
 from .embedding import Embedder
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
@@ -99,26 +104,35 @@ class KeywordIndex:
 
 
 class DenseIndex:
-    """Nearest chunks by cosine similarity of our embeddings, from a Chroma collection."""
+    """Nearest chunks by cosine similarity of our embeddings: LangChain's Chroma vector store over our
+    client and one generation's collection (queried with our own query vector)."""
 
-    def __init__(self, collection: Any, embedder: Embedder) -> None:
-        self.collection = collection
+    def __init__(self, client: Any, collection_name: str, embedder: Embedder) -> None:
+        from langchain_chroma import Chroma
+
         self.embedder = embedder
+        self.collection = client.get_collection(collection_name)
+        self.store = Chroma(
+            client=client,
+            collection_name=collection_name,
+            embedding_function=embedder,  # type: ignore[arg-type]  # LangChain Embeddings' shape
+            create_collection_if_not_exists=False,
+        )
 
     def search(self, query: str, k: int) -> list[Hit]:
         """Return the `k` chunks nearest to `query`, best first; score is cosine similarity."""
-        vector = self.embedder.embed_query(query)
         n = min(k, self.collection.count())
         if n == 0:
             return []
-        got = self.collection.query(
-            query_embeddings=[vector], n_results=n, include=["documents", "metadatas", "distances"]
-        )
+        vector = self.embedder.embed_query(query)
+        found = self.store.similarity_search_by_vector_with_relevance_scores(vector, k=n)
         return [
-            replace(hit_from_record(cid, doc, meta), score=1.0 - dist, dense_score=1.0 - dist)
-            for cid, doc, meta, dist in zip(
-                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+            replace(
+                hit_from_record(str(doc.id), doc.page_content, doc.metadata),
+                score=1.0 - distance,
+                dense_score=1.0 - distance,
             )
+            for doc, distance in found
         ]
 
 
@@ -185,30 +199,43 @@ def _h(chunk_id: str, score: float = 0.0) -> Hit:  # tiny constructor for the do
     return Hit(chunk_id, "r", 0, 1, "x", score)
 
 
-class Retriever:
-    """Hybrid retrieval: dense + BM25 candidates, fused, optionally reranked by a cross-encoder."""
+class Retriever(BaseRetriever):
+    """Hybrid retrieval: dense + BM25 candidates, fused, optionally reranked by a cross-encoder.
 
-    def __init__(
-        self,
-        dense: DenseIndex,
-        keyword: KeywordIndex,
-        candidates: int = 20,
-        rrf_k: int = 60,
-        reranker: Any | None = None,
-        fusion: str = "rrf",
-        fusion_weight: float = 0.5,
-    ) -> None:
+    A LangChain retriever: `retriever.invoke("question")` returns the `k` best passages as
+    `Document`s (see `to_document`); `retrieve(question, k)` returns them as `Hit`s.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    dense: Any
+    keyword: Any
+    candidates: int = 20
+    rrf_k: int = 60
+    reranker: Any | None = None
+    fusion: str = "rrf"
+    fusion_weight: float = 0.5
+    #: How many passages `invoke` returns.
+    k: int = 5
+    #: Review id -> title, for the documents' metadata.
+    titles: dict[str, str] = Field(default_factory=dict)
+
+    def __init__(self, dense: Any, keyword: Any, **fields: Any) -> None:
+        super().__init__(dense=dense, keyword=keyword, **fields)  # type: ignore[call-arg]
+
+    @field_validator("fusion")
+    @classmethod
+    def _known_fusion(cls, fusion: str) -> str:
         if fusion not in FUSIONS:
             raise ValueError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
-        if not 0.0 <= fusion_weight <= 1.0:
-            raise ValueError(f"fusion_weight must be between 0 and 1, got {fusion_weight}")
-        self.dense = dense
-        self.keyword = keyword
-        self.candidates = candidates
-        self.rrf_k = rrf_k
-        self.reranker = reranker
-        self.fusion = fusion
-        self.fusion_weight = fusion_weight
+        return fusion
+
+    @field_validator("fusion_weight")
+    @classmethod
+    def _weight_in_range(cls, weight: float) -> float:
+        if not 0.0 <= weight <= 1.0:
+            raise ValueError(f"fusion_weight must be between 0 and 1, got {weight}")
+        return weight
 
     def retrieve(self, query: str, k: int) -> list[Hit]:
         """Return the `k` best passages for `query`."""
@@ -221,6 +248,31 @@ class Retriever:
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused)
         return fused[:k]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [to_document(hit, self.titles.get(hit.review_id, "")) for hit in self.retrieve(query, self.k)]
+
+
+def to_document(hit: Hit, title: str = "") -> Document:
+    """Return a passage as a LangChain `Document`: its text, and where it lies and how it scored.
+
+    >>> to_document(Hit("c1", "review-000", 0, 9, "Directed.", 0.5), "Never Sorry").metadata["end"]
+    9
+    """
+    metadata = {
+        "review_id": hit.review_id,
+        "start": hit.start,
+        "end": hit.end,
+        "title": title,
+        "chunk_id": hit.chunk_id,
+        "score": hit.score,
+        "dense_score": hit.dense_score,
+        "keyword_score": hit.keyword_score,
+        "rerank_score": hit.rerank_score,
+    }
+    return Document(page_content=hit.text, id=hit.chunk_id, metadata=metadata)
 
 
 def load_all_hits(collection: Any) -> list[Hit]:

@@ -24,7 +24,7 @@ from assistant.bot import Assistant, load_assistant
 from assistant.config import Settings
 from assistant.eval_run import run_cases
 from assistant.evaluation import EvalCase, load_cases
-from assistant.retrieval import Hit, KeywordIndex, Retriever, keyword_terms, tokenize
+from assistant.retrieval import Hit, KeywordIndex, keyword_terms, tokenize
 
 WEIGHTS = (0.3, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 MAX_WEIGHTS = (0.4, 0.5, 0.6)
@@ -58,9 +58,7 @@ def with_keyword(bot: Assistant, keyword: Any) -> Assistant:
     """Return a copy of `bot` whose retriever uses another keyword index, the rest unchanged."""
     twin = bot.with_settings()
     old = bot.retriever
-    twin.retriever = Retriever(
-        old.dense, keyword, old.candidates, old.rrf_k, old.reranker, old.fusion, old.fusion_weight
-    )
+    twin.retriever = old.model_copy(update={"keyword": keyword})
     return twin
 
 

@@ -284,7 +284,8 @@ def test_interrupted_rebuild_leaves_the_old_index_live(settings: Settings, cache
     assert store.read_manifest() == old_manifest
     collection = store.collection(old_manifest.generation)
     assert collection.count() == first.chunks_total
-    hits = DenseIndex(collection, cached_embedder).search("How long was Ai Weiwei detained?", 3)
+    dense = DenseIndex(store.client, collection.name, cached_embedder)
+    hits = dense.search("How long was Ai Weiwei detained?", 3)
     assert len(hits) == 3
     assert {h.review_id for h in hits} <= set(BOTH)
     report = build_index(settings, embedder=cached_embedder, store=store)
@@ -366,7 +367,8 @@ def test_killed_rebuild_process_leaves_the_old_index_usable(
     store, manifest, collection = _live(settings)
     assert manifest.generation == old.generation
     assert collection.count() == old.chunks_total
-    hits = DenseIndex(collection, cached_embedder).search("How long was Ai Weiwei detained?", 3)
+    dense = DenseIndex(store.client, collection.name, cached_embedder)
+    hits = dense.search("How long was Ai Weiwei detained?", 3)
     assert len(hits) == 3 and any("81 days" in h.text for h in hits)
     assert len(store.generations()) == 2  # the killed build's partial generation is still there
     report = build_index(settings, embedder=cached_embedder, store=store)

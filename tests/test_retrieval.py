@@ -40,6 +40,11 @@ def live_collection(built_index: Settings) -> Any:
 
 
 @pytest.fixture(scope="module")
+def dense(built_index: Settings, live_collection: Any, embedder: Embedder) -> DenseIndex:
+    return DenseIndex(open_store(built_index).client, live_collection.name, embedder)
+
+
+@pytest.fixture(scope="module")
 def reviews(built_index: Settings) -> dict[str, Review]:
     return {r.id: r for r in load_reviews(Path(built_index.corpus_dir))}
 
@@ -149,9 +154,9 @@ def test_keyword_index_returns_nothing_for_stopwords_or_unknown_words(all_hits: 
 
 
 def test_dense_index_puts_the_detention_passage_in_the_top_3(
-    live_collection: Any, embedder: Embedder, reviews: dict[str, Review]
+    dense: DenseIndex, embedder: Embedder, reviews: dict[str, Review]
 ) -> None:
-    hits = DenseIndex(live_collection, embedder).search(DETENTION_QUESTION, k=3)
+    hits = dense.search(DETENTION_QUESTION, k=3)
     assert len(hits) == 3
     assert any("81 days" in h.text for h in hits), [h.text[:80] for h in hits]
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
@@ -160,9 +165,9 @@ def test_dense_index_puts_the_detention_passage_in_the_top_3(
 
 
 def test_retriever_fuses_dense_and_keyword_hits(
-    live_collection: Any, all_hits: list[Hit], embedder: Embedder, reviews: dict[str, Review]
+    dense: DenseIndex, all_hits: list[Hit], embedder: Embedder, reviews: dict[str, Review]
 ) -> None:
-    retriever = Retriever(DenseIndex(live_collection, embedder), KeywordIndex(all_hits), candidates=10)
+    retriever = Retriever(dense, KeywordIndex(all_hits), candidates=10)
     hits = retriever.retrieve("How many days was Ai Weiwei detained?", k=4)
     assert len(hits) == 4
     assert len({h.chunk_id for h in hits}) == 4
@@ -173,15 +178,15 @@ def test_retriever_fuses_dense_and_keyword_hits(
 
 @pytest.mark.parametrize("fusion", ["rrf", "convex"])
 def test_retriever_puts_the_detention_passage_first_with_either_fusion(
-    fusion: str, live_collection: Any, all_hits: list[Hit], embedder: Embedder
+    fusion: str, dense: DenseIndex, all_hits: list[Hit], embedder: Embedder
 ) -> None:
-    retriever = Retriever(DenseIndex(live_collection, embedder), KeywordIndex(all_hits), fusion=fusion)
+    retriever = Retriever(dense, KeywordIndex(all_hits), fusion=fusion)
     hits = retriever.retrieve("How many days was Ai Weiwei detained?", k=3)
     assert "81 days" in hits[0].text and len(hits) == 3
 
 
-def test_retriever_rejects_an_unknown_fusion_or_weight(live_collection: Any, embedder: Embedder) -> None:
-    dense, keyword = DenseIndex(live_collection, embedder), KeywordIndex([])
+def test_retriever_rejects_an_unknown_fusion_or_weight(dense: DenseIndex, embedder: Embedder) -> None:
+    keyword = KeywordIndex([])
     with pytest.raises(ValueError, match="unknown fusion 'sum'"):
         Retriever(dense, keyword, fusion="sum")
     with pytest.raises(ValueError, match="fusion_weight"):

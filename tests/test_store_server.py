@@ -94,7 +94,7 @@ def test_index_builds_updates_and_answers_on_a_chroma_server(
     assert sorted(store.generations()) == sorted([first.generation, second.generation])  # previous kept
     collection = store.collection(manifest.generation)
     assert collection.count() == second.chunks_total
-    hits = DenseIndex(collection, cached_embedder).search(
+    hits = DenseIndex(store.client, collection.name, cached_embedder).search(
         "How long was Ai Weiwei held by the authorities?", 3
     )
     assert any("81 days" in h.text for h in hits), [h.text[:80] for h in hits]
