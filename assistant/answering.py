@@ -8,9 +8,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from .citations import Citation, cite_span, renumber, strip_markers, verify_citations
-from .conversation import History, condense_question
+from .conversation import History, Standalone, condense
 from .corpus import Review
-from .extractive import Draft
 from .policy import not_stated_text
 from .retrieval import Hit
 
@@ -42,20 +41,131 @@ class Answer:
     closest: tuple[Citation, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the answer as JSON-ready data (passages left out; citations carry the quotes)."""
+        """Return the answer as JSON-ready data (lists, not tuples; passages left out, citations carry
+        the quotes): the one serialisation `--json`, the web app and the feedback log use."""
         data = asdict(self)
         data.pop("passages")
+        for key in ("citations", "closest"):
+            data[key] = list(data[key])
         return data
+
+    def to_record(self) -> dict[str, Any]:
+        """Return the stable JSON-lines fields (`assistant ask --jsonl`), a subset of `to_dict`.
+
+        `citations` are the passages that state the answer; `closest`, the context shown with a
+        refusal. Each span is {number, review_id, start, end, quote}.
+        """
+        data = self.to_dict()
+
+        def spans(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [{key: item[key] for key in RECORD_SPAN_FIELDS} for item in items]
+
+        return {
+            "answer": data["text"],
+            "refused": data["refused"],
+            "citations": spans(data["citations"]),
+            "closest": spans(data["closest"]),
+        }
+
+
+#: The fields of each citation in the JSON-lines record.
+RECORD_SPAN_FIELDS = ("number", "review_id", "start", "end", "quote")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a backend produced before the citation check."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    refused: bool
+    flagged: bool = False
+    # With a refusal: what to say instead of an answer ("" = the standard wording for the
+    # question), and the closest sentences, shown as context and never as citations.
+    refusal: str = ""
+    closest: tuple[Citation, ...] = ()
 
 
 class AnswerBackend(Protocol):
-    """Turns passages into a draft answer with `[n]` citations; `stream` yields text, then the Draft."""
+    """Turns passages into a draft answer with `[n]` citations.
+
+    `stream` yields text, then the Draft; `condense` makes a follow-up standalone given the chat so
+    far; `threshold` is the probability below which the backend refuses, or None when it decides to
+    refuse otherwise (an LLM, in its prompt).
+    """
 
     name: str
+    threshold: float | None
 
     def stream(
-        self, question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]
+        self, question: Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]
     ) -> Iterator[str | Draft]: ...
+
+    def condense(self, question: str, history: History) -> Standalone: ...
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """One answer backend: its name, a line of help, and the factory that builds it.
+
+    `factory` is "module:function", imported only when the backend is built, so an LLM client loads
+    only when chosen; the function takes (settings, models, reader). `needs` are the modules it
+    imports, for telling whether it can run on this install.
+    """
+
+    name: str
+    help: str
+    factory: str
+    needs: tuple[str, ...] = ()
+    install: str = ""
+
+    def missing(self) -> list[str]:
+        """The modules this backend needs that are not installed here."""
+        from importlib.util import find_spec
+
+        return [module for module in self.needs if find_spec(module) is None]
+
+    def build(self, settings: Any, models: Any, reader: Any) -> AnswerBackend:
+        from importlib import import_module
+
+        module, function = self.factory.split(":")
+        backend: AnswerBackend = getattr(import_module(module), function)(settings, models, reader)
+        return backend
+
+
+_GENERATIVE_INSTALL = "pip install 'never-sorry-assistant[generative]'"
+#: Every answer backend, by name: the one list the settings, the CLI help and the web UI read.
+BACKENDS: dict[str, BackendSpec] = {
+    spec.name: spec
+    for spec in (
+        BackendSpec(
+            "extractive",
+            "quotes the review sentences the reader finds answering; offline, no LLM (default)",
+            "assistant.extractive:from_settings",
+        ),
+        BackendSpec(
+            "openai",
+            "an LLM behind any OpenAI-compatible server (ASSISTANT_OPENAI_BASE_URL)",
+            "assistant.generative:openai_from_settings",
+            needs=("langchain_openai",),
+            install=_GENERATIVE_INSTALL,
+        ),
+        BackendSpec(
+            "llamacpp",
+            "a local GGUF model run by llama.cpp in this process (ASSISTANT_LLAMACPP_MODEL_PATH)",
+            "assistant.generative:llamacpp_from_settings",
+            needs=("langchain_openai", "xllamacpp"),
+            install=_GENERATIVE_INSTALL,
+        ),
+    )
+}
+
+
+def backend_spec(name: str) -> BackendSpec:
+    """Return the backend called `name`, or raise ValueError listing the choices."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    return BACKENDS[name]
 
 
 def validate_question(question: object, max_chars: int) -> str:
@@ -90,7 +200,7 @@ class Pipeline:
     reviews: Mapping[str, Review]
     top_k: int
     max_question_chars: int
-    condense: Callable[[str, History], str] = condense_question
+    condense: Callable[[str, History], Standalone] = condense
     # Words of the reviews (policy.corpus_words): a question naming something outside them is
     # answered with a clear "the reviews don't mention X" whatever the backend.
     known_words: frozenset[str] = frozenset()

@@ -92,20 +92,8 @@ def history(value: object) -> list[tuple[str, str]]:
 
 
 def answer_fields(answer: Answer) -> dict[str, Any]:
-    """The stable JSON-lines fields of an Answer (`closest`: context shown with a refusal)."""
-
-    def spans(citations: Iterable[Any]) -> list[dict[str, Any]]:
-        return [
-            {"number": c.number, "review_id": c.review_id, "start": c.start, "end": c.end, "quote": c.quote}
-            for c in citations
-        ]
-
-    return {
-        "answer": answer.text,
-        "refused": answer.refused,
-        "citations": spans(answer.citations),
-        "closest": spans(answer.closest),
-    }
+    """The stable JSON-lines fields of an Answer (`Answer.to_record`)."""
+    return answer.to_record()
 
 
 def error_fields(message: str) -> dict[str, Any]:

@@ -11,22 +11,20 @@ from typing import Any
 from langchain_core.runnables import Runnable
 
 from .answerability import AnswerabilityModel
-from .answering import Answer, AnswerBackend, Pipeline
+from .answering import Answer, AnswerBackend, Pipeline, backend_spec
 from .chain import ChainInput, answer_chain
 from .config import ENV_PREFIX, Settings
 from .conversation import History
 from .corpus import Review, load_reviews
 from .embedding import Embedder, load_embedder
 from .evidence import WordVectors
-from .extractive import ExtractiveBackend
-from .indexing import BuildLockedError, IndexReport, build_index, index_status
+from .indexing import BuildLockedError, IndexReport, IndexStatus, build_index, index_status
 from .policy import corpus_words
 from .reader import Reader, ReaderRelevance
 from .reranking import OnnxCrossEncoder, Reranker, make_reranker
 from .retrieval import DenseIndex, Hit, KeywordIndex, Retriever, load_all_hits
 from .store import IndexStateError, Store, open_store
 
-BACKENDS = ("extractive", "openai", "llamacpp")
 #: Settings `with_settings` applies by building a new retriever over the same index.
 RETRIEVAL_SETTINGS = ("candidates", "rrf_k", "fusion", "fusion_weight", "reranker", "top_k")
 #: Settings that need another index or embedding model, so a fresh `load_assistant`.
@@ -101,7 +99,7 @@ class Assistant:
             )
         return twin
 
-    def index_status(self) -> dict[str, Any]:
+    def index_status(self) -> IndexStatus:
         """Return the index state relative to the corpus ('up to date', 'stale' or 'missing')."""
         return index_status(self.settings, self.store)
 
@@ -118,7 +116,7 @@ class Assistant:
 
         None for the LLM backends, which decide to refuse in their prompt.
         """
-        threshold = getattr(self._backend(), "threshold", None)
+        threshold = self._backend().threshold
         return float(threshold) if threshold is not None else None
 
     def _load_index(self) -> None:
@@ -195,7 +193,7 @@ class Assistant:
             reviews=self.reviews,
             top_k=self.settings.top_k,
             max_question_chars=self.settings.max_question_chars,
-            condense=self._condenser(),
+            condense=self._backend().condense,
             known_words=self.known_words,
         )
 
@@ -222,15 +220,6 @@ class Assistant:
             self._backends[key] = make_backend(self.settings, self.models)
         return self._backends[key]
 
-    def _condenser(self) -> Callable[[str, History], str]:
-        backend = self._backend()
-        condense = getattr(backend, "condense", None)
-        if condense is not None:
-            return condense
-        from .conversation import condense_question
-
-        return condense_question
-
 
 def refuse_index_changes(old: Settings, new: Settings) -> None:
     """Raise ValueError naming the first index-level setting that differs between `old` and `new`."""
@@ -244,30 +233,10 @@ def refuse_index_changes(old: Settings, new: Settings) -> None:
 
 
 def make_backend(settings: Settings, models: Models) -> AnswerBackend:
-    """Return the answer backend named by `settings.backend`."""
+    """Return the answer backend named by `settings.backend` (see `answering.BACKENDS`)."""
+    spec = backend_spec(settings.backend)
     reader = models.reader if settings.reader == models.reader_name else load_reader(settings.reader)
-    if settings.backend == "extractive":
-        model = models.answerability
-        if settings.answerability_model is not None:  # e.g. `assistant eval --set answerability_model=F`
-            model = AnswerabilityModel.load(settings.answerability_model)
-        return ExtractiveBackend(
-            models.sentence_scorer,
-            models.embedder,
-            model,
-            threshold=settings.refusal_threshold,
-            max_sentences=settings.answer_sentences,
-            margin=settings.sentence_margin,
-            span_threshold=settings.span_threshold,
-            vectors=models.word_vectors,
-            reader=reader,
-            scoring=settings.sentence_scoring,
-            checks=settings.answer_checks,
-        )
-    if settings.backend in ("openai", "llamacpp"):
-        from .generative import make_generative_backend
-
-        return make_generative_backend(settings, checker=reader.score if reader is not None else None)
-    raise ValueError(f"unknown backend {settings.backend!r}; choose one of {', '.join(BACKENDS)}")
+    return spec.build(settings, models, reader)
 
 
 def load_models(settings: Settings) -> Models:

@@ -20,8 +20,8 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from .answering import Answer, Pipeline, finish, validate_question
-from .extractive import Draft
+from .answering import Answer, Draft, Pipeline, finish, validate_question
+from .conversation import Standalone
 from .policy import off_topic_text, unknown_names
 from .retrieval import Hit
 
@@ -36,7 +36,7 @@ class Turn:
     question: str
     history: tuple[tuple[str, str], ...]
     started: float
-    standalone: str = ""
+    standalone: Standalone
     hits: tuple[Hit, ...] = ()
     # Set when the question names something the reviews never mention: the answer is this refusal.
     off_topic: Draft | None = None
@@ -69,7 +69,7 @@ def begin(get_pipeline: Callable[[], Pipeline], inputs: ChainInput) -> Turn:
     off_topic = (
         Draft(text="", citations=(), refused=True, refusal=off_topic_text(unknown)) if unknown else None
     )
-    return Turn(pipeline, text, history, started, standalone=text, off_topic=off_topic)
+    return Turn(pipeline, text, history, started, Standalone(text), off_topic=off_topic)
 
 
 def condense(turn: Turn) -> Turn:
@@ -86,7 +86,7 @@ def retrieve(turn: Turn) -> Turn:
     if turn.off_topic is not None:
         return turn
     since = time.perf_counter()
-    hits = turn.pipeline.retrieve(turn.standalone, turn.pipeline.top_k)
+    hits = turn.pipeline.retrieve(turn.standalone.text, turn.pipeline.top_k)
     return turn.timed("retrieve", since, hits=tuple(hits))
 
 
@@ -119,7 +119,7 @@ class AnswerStep(Runnable[Turn, Answer]):
         timings = dict(turn.timings)
         if turn.off_topic is None:
             timings["answer"] = time.perf_counter() - since
-        answer = finish(draft, turn.question, turn.standalone, list(turn.hits), turn.pipeline, timings)
+        answer = finish(draft, turn.question, turn.standalone.text, list(turn.hits), turn.pipeline, timings)
         timings["total"] = time.perf_counter() - turn.started
         yield answer
 

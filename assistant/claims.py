@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from .answering import Draft
 from .citations import MARKER_RE, Citation
-from .extractive import Draft
 
 #: (question, passages) -> the probability that each passage states the answer; Reader.score fits.
 Score = Callable[[str, Sequence[str]], list[float]]

@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .answering import BACKENDS
 from .config import Settings
 from .corpus import CorpusError, Review, clean_page_text, read_utf8, slugify, write_review
 from .embedding import EmbeddingError
 from .evaluation import GATED_SPLIT, SPLITS
-from .indexing import BuildLockedError, build_index, index_status, repair_index
+from .indexing import BuildLockedError, IndexState, build_index, index_status, repair_index
 from .store import IndexStateError
 
 #: Errors a user can act on: printed as one clear message, exit status 2, no traceback.
@@ -72,7 +73,11 @@ def _make_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
     ask.add_argument("--json", action="store_true", help="print the Answer as JSON")
     ask.add_argument("--jsonl", action="store_true", help="read JSON lines from stdin, write one per line")
-    ask.add_argument("--backend", help="extractive (default), openai or llamacpp")
+    ask.add_argument(
+        "--backend",
+        choices=list(BACKENDS),
+        help="; ".join(f"{spec.name}: {spec.help}" for spec in BACKENDS.values()),
+    )
     ask.add_argument("--top-k", type=int, help="passages given to the answer backend")
     ev = _add(
         sub, "eval", "measure the assistant on the eval question sets and write a report", common, cmd_eval
@@ -152,17 +157,17 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     """`assistant status`: print the index state; exit 1 when it is missing or stale."""
     status = index_status(settings)
-    changes = status["changes"]
-    print(f"index: {status['state']}" + (f" ({status['reason']})" if status["reason"] else ""))
-    manifest = status.get("manifest")
+    changes = status.changes
+    print(f"index: {status.state.value}" + (f" ({status.reason})" if status.reason else ""))
+    manifest = status.manifest
     if manifest:
         print(f"  model {manifest.embedding_model}, chunks of {manifest.chunk_size} chars")
         for review_id, entry in sorted(manifest.reviews.items()):
             print(f"  {review_id}: {entry.chunks} chunks")
-    for label in ("added", "changed", "removed") if status["state"] != "broken" else ():
+    for label in ("added", "changed", "removed") if status.state is not IndexState.BROKEN else ():
         for review_id in getattr(changes, label):
             print(f"  {label} since last build: {review_id}")
-    return 0 if status["state"] == "up to date" else 1
+    return 0 if status.state is IndexState.UP_TO_DATE else 1
 
 
 def cmd_add_review(args: argparse.Namespace, settings: Settings) -> int:

@@ -115,9 +115,56 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+    def __post_init__(self) -> None:
+        problems = settings_problems(self)
+        if problems:
+            raise SettingsError("invalid settings: " + "; ".join(problems))
+
     def replace(self, **changes: Any) -> Settings:
-        """Return a copy with some fields changed."""
+        """Return a copy with some fields changed (checked like any other settings)."""
         return dataclasses.replace(self, **changes)
+
+
+class SettingsError(ValueError):
+    """A setting has a value the assistant cannot use; the message names it and the choices."""
+
+
+def settings_problems(s: Settings) -> list[str]:
+    """Return what is wrong with `s`, one line per setting (empty when all is well).
+
+    >>> Settings(top_k=0)
+    Traceback (most recent call last):
+    ...
+    assistant.config.SettingsError: invalid settings: ASSISTANT_TOP_K=0: must be at least 1
+    """
+    from .answering import BACKENDS  # the one list of backends (imported late: it imports us)
+    from .retrieval import FUSIONS
+
+    problems: list[tuple[str, object, str]] = []
+
+    def need(ok: bool, name: str, rule: str) -> None:
+        if not ok:
+            problems.append((name, getattr(s, name), rule))
+
+    for name in ("top_k", "candidates", "embedding_batch_size", "chunk_size", "answer_sentences", "rrf_k"):
+        need(getattr(s, name) >= 1, name, "must be at least 1")
+    need(s.chunk_overlap_sentences >= 0, "chunk_overlap_sentences", "must be 0 or more")
+    need(s.max_question_chars >= 1, "max_question_chars", "must be at least 1")
+    need(0.0 <= s.fusion_weight <= 1.0, "fusion_weight", "must be between 0 and 1")
+    need(s.fusion in FUSIONS, "fusion", f"choose one of {', '.join(FUSIONS)}")
+    need(s.backend in BACKENDS, "backend", f"choose one of {', '.join(BACKENDS)}")
+    need(
+        s.sentence_scoring in ("features", "reader", "both"),
+        "sentence_scoring",
+        "choose features, reader or both",
+    )
+    need(1 <= s.chroma_port <= 65535 and 1 <= s.port <= 65535, "port", "ports must be 1-65535")
+    need(s.llm_max_tokens >= 1 and s.llm_timeout_s > 0, "llm_max_tokens", "LLM limits must be positive")
+    return [f"{ENV_PREFIX}{name.upper()}={value}: {rule}" for name, value, rule in problems]
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 
 def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
@@ -130,7 +177,10 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
         if kind.startswith("float"):
             return float(raw)
         if kind.startswith("bool"):
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
+            word = raw.strip().lower()
+            if word not in _TRUE | _FALSE:
+                raise ValueError(raw)
+            return word in _TRUE
     except ValueError as exc:
         raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind}") from exc
     return raw

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .citations import strip_markers
 from .evidence import content_words
@@ -34,34 +35,52 @@ def is_follow_up(question: str) -> bool:
     return not content_words(question)
 
 
+@dataclass(frozen=True)
+class Standalone:
+    """A question made to stand alone: the question as asked, and what the chat adds to it.
+
+    `context` is empty for a question that needs no earlier turn. `text` is the one string
+    retrieval and the models read: the question, then the context in parentheses.
+    """
+
+    question: str
+    context: str = ""
+
+    @property
+    def text(self) -> str:
+        """
+        >>> Standalone("Was it her first feature?", "Who directed it? Alison Klayman.").text
+        'Was it her first feature? (Who directed it? Alison Klayman.)'
+        """
+        return f"{self.question} ({self.context})" if self.context else self.question
+
+
+def as_standalone(question: str | Standalone) -> Standalone:
+    """A plain string is a question with no context (never parsed for a parenthesis)."""
+    return question if isinstance(question, Standalone) else Standalone(question.strip())
+
+
+def condense(question: str, history: History, max_chars: int = 600) -> Standalone:
+    """Return `question` made standalone: a follow-up gets the previous turn as its context.
+
+    >>> condense("Was it her first feature?", [("Who directed it?", "Alison Klayman [1].")]).context
+    'Who directed it? Alison Klayman.'
+    >>> condense("What is (roughly) the size of the seeds (in mm)?", []).question
+    'What is (roughly) the size of the seeds (in mm)?'
+    """
+    question = question.strip()
+    if not history or not is_follow_up(question):
+        return Standalone(question)
+    last_q, last_a = history[-1]
+    context = f"{last_q.strip()} {strip_markers(last_a, keep=set()).strip()}".strip()
+    room = max_chars - len(question) - len(" ()")
+    return Standalone(question, context[:room].strip()) if room > 0 else Standalone(question)
+
+
 def condense_question(question: str, history: History, max_chars: int = 600) -> str:
-    """Return a standalone version of `question`: a follow-up gets the previous turn appended.
+    """Return the text of `condense(question, history)`: what retrieval reads.
 
     >>> condense_question("Was it her first feature?", [("Who directed it?", "Alison Klayman [1].")])
     'Was it her first feature? (Who directed it? Alison Klayman.)'
     """
-    question = question.strip()
-    if not history or not is_follow_up(question):
-        return question
-    last_q, last_a = history[-1]
-    context = f"{last_q.strip()} {strip_markers(last_a, keep=set()).strip()}".strip()
-    room = max_chars - len(question) - len(" ()")
-    return f"{question} ({context[:room]})" if room > 0 else question
-
-
-def split_standalone(standalone: str) -> tuple[str, str]:
-    """Split a `condense_question` result into (question, context from the chat).
-
-    >>> split_standalone("Was it her first feature? (Who directed it? Alison Klayman.)")
-    ('Was it her first feature?', 'Who directed it? Alison Klayman.')
-    """
-    text = standalone.strip()
-    if not text.endswith(")"):
-        return text, ""
-    depth = 0
-    for i in range(len(text) - 1, -1, -1):
-        depth += {")": 1, "(": -1}.get(text[i], 0)
-        if depth == 0:
-            question = text[:i].rstrip()
-            return (question, text[i + 1 : -1].strip()) if question else (text, "")
-    return text, ""
+    return condense(question, history, max_chars).text

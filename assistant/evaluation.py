@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import statistics
 import string
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -17,7 +16,6 @@ from .citations import Citation, quote_matches, strip_markers
 from .corpus import Review
 from .retrieval import Hit
 
-ANSWERABLE_KINDS = ("fact", "paraphrase", "multi_passage", "disagreement", "multi_turn")
 REFUSAL_KINDS = ("unanswerable", "off_topic")
 RECALL_KS = (1, 3, 5, 10)
 
@@ -256,8 +254,3 @@ def check_thresholds(summary: Mapping[str, Any], thresholds: Mapping[str, Mappin
         if summary.get(metric, 0.0) > bound:
             problems.append(f"{metric} = {summary.get(metric, 0.0):.3f} is above the maximum {bound}")
     return problems
-
-
-def mean(values: Sequence[float]) -> float:
-    """Return the mean, 0.0 for no values."""
-    return statistics.fmean(values) if values else 0.0

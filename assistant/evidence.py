@@ -31,6 +31,8 @@ _ASKING_WORDS = frozenset(
 class Features:
     """What the answerability model sees for one (question, sentence) pair."""
 
+    # Logits / 10 put them on the scale of the other features (about -1..1); the fitted
+    # assistant/models/answerability.json expects that scale, so it stays until the model is refitted.
     cross: float  # cross-encoder logit / 10
     cross_gap: float  # this sentence's logit minus the best sentence's, / 10 (<= 0)
     bi: float  # bi-encoder cosine of question and sentence

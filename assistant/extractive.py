@@ -6,14 +6,16 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from .answer_types import QuestionType, find_answer, predicate, question_type, states_predicate
 from .answerability import AnswerabilityModel
+from .answering import Draft
 from .chunking import Span, split_sentences
 from .citations import Citation, cite_span
-from .conversation import split_standalone
+from .conversation import History, Standalone, as_standalone, condense
 from .corpus import Review
 from .embedding import Embedder
 from .evidence import Features, TermStats, WordVectors, sentence_features
@@ -38,20 +40,6 @@ class ScoredSentence:
     # The two opinions `score` is made of (None when not computed).
     feature_probability: float | None = None
     reader_probability: float | None = None
-
-
-@dataclass(frozen=True)
-class Draft:
-    """What a backend produced before the citation check."""
-
-    text: str
-    citations: tuple[Citation, ...]
-    refused: bool
-    flagged: bool = False
-    # With a refusal: what to say instead of an answer ("" = the standard wording for the
-    # question), and the closest sentences, shown as context and never as citations.
-    refusal: str = ""
-    closest: tuple[Citation, ...] = ()
 
 
 @lru_cache(maxsize=256)
@@ -122,14 +110,18 @@ class ExtractiveBackend:
         self._stats: tuple[int, TermStats] | None = None
 
     def score_sentences(
-        self, question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]
+        self, question: str | Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]
     ) -> list[ScoredSentence]:
-        """Return candidate sentences with their features and probability of answering, best first."""
+        """Return candidate sentences with their features and probability of answering, best first.
+
+        The models read the question with its chat context; the word features, the question alone.
+        """
         candidates = candidate_sentences(hits, reviews)
         if not candidates:
             return []
         texts = [reviews[rid].text[s.start : s.end] for rid, s in candidates]
-        asked, _context = split_standalone(question)
+        standalone = as_standalone(question)
+        asked, question = standalone.question, standalone.text
         read: Sequence[float | None]
         if self.reader is not None:  # one pass of the base model gives the cross-encoder's logits too
             both = self.reader.scores(question, texts)
@@ -145,7 +137,7 @@ class ExtractiveBackend:
             scored.append(ScoredSentence(rid, span, text, combine(self.scoring, p, r), f, p, r))
         return sorted(scored, key=lambda s: -s.score)
 
-    def answer(self, question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> Draft:
+    def answer(self, question: str | Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> Draft:
         """Return a cited answer, or a refusal (with the closest sentences) when none is likely enough.
 
         The answer is a short span ("81 days") only when the best sentence is at least
@@ -153,7 +145,7 @@ class ExtractiveBackend:
         the asked type marked **like this**.
         """
         ranked = self.score_sentences(question, hits, reviews)
-        asked, _context = split_standalone(question)
+        asked = as_standalone(question).question
         kind = question_type(asked)
         if (
             not ranked
@@ -174,12 +166,16 @@ class ExtractiveBackend:
         return Draft(text=" ".join(quotes), citations=citations, refused=False)
 
     def stream(
-        self, question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]
+        self, question: str | Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]
     ) -> Iterator[str | Draft]:
         """Yield the answer text word by word, then the Draft."""
         draft = self.answer(question, hits, reviews)
         yield from re.findall(r"\S+\s*", draft.text)
         yield draft
+
+    def condense(self, question: str, history: History) -> Standalone:
+        """Make a follow-up standalone by rule (`conversation.condense`), no model call."""
+        return condense(question, history)
 
     def _states_predicate(self, sentence: str, asked: str) -> bool:
         """True unless a who / when question's verb ('composed', 'born') is missing from the sentence."""
@@ -249,3 +245,23 @@ def _mark(sentence: str, span: str | None) -> str:
 
 def _cite(number: int, sentence: ScoredSentence, reviews: Mapping[str, Review]) -> Citation:
     return cite_span(number, reviews[sentence.review_id], sentence.span.start, sentence.span.end)
+
+
+def from_settings(settings: Any, models: Any, reader: Reader | None) -> ExtractiveBackend:
+    """The "extractive" backend (registered in `answering.BACKENDS`) from the settings and loaded models."""
+    model = models.answerability
+    if settings.answerability_model is not None:  # e.g. `assistant eval --set answerability_model=F`
+        model = AnswerabilityModel.load(settings.answerability_model)
+    return ExtractiveBackend(
+        models.sentence_scorer,
+        models.embedder,
+        model,
+        threshold=settings.refusal_threshold,
+        max_sentences=settings.answer_sentences,
+        margin=settings.sentence_margin,
+        span_threshold=settings.span_threshold,
+        vectors=models.word_vectors,
+        reader=reader,
+        scoring=settings.sentence_scoring,
+        checks=settings.answer_checks,
+    )

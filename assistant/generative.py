@@ -18,12 +18,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .answering import Draft
 from .citations import MARKER_RE, Citation, strip_markers
 from .claims import Score, check_claims
 from .config import Settings
-from .conversation import History
+from .conversation import History, Standalone, as_standalone
 from .corpus import Review
-from .extractive import Draft, candidate_sentences
+from .extractive import candidate_sentences
 from .retrieval import Hit, tokenize
 
 #: What the prompt tells the model to answer when the passages do not say.
@@ -173,6 +174,9 @@ def hide_sentinel(pieces: Iterable[str]) -> Iterator[str]:
 class GenerativeBackend:
     """Answers with a LangChain chat model; `stream` yields text deltas, then the Draft."""
 
+    # The model decides in its prompt when the passages don't answer; there is no probability cut.
+    threshold: float | None = None
+
     def __init__(
         self,
         chat_model: Any,
@@ -193,9 +197,10 @@ class GenerativeBackend:
         self.server = server  # kept so an in-process llama.cpp server lives as long as the backend
 
     def stream(
-        self, question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]
+        self, question: str | Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]
     ) -> Iterator[str | Draft]:
         """Yield the answer as the model writes it, then its Draft with citations from the markers."""
+        question = as_standalone(question).text
         if not hits:
             yield Draft(text="", citations=(), refused=True)
             return
@@ -206,13 +211,13 @@ class GenerativeBackend:
             draft = check_claims(draft, question, self.checker, self.check_threshold)
         yield draft
 
-    def condense(self, question: str, history: History) -> str:
+    def condense(self, question: str, history: History) -> Standalone:
         """Return `question` rewritten to stand alone; unchanged (and no LLM call) without history."""
         question = question.strip()
         if not history:
-            return question
+            return Standalone(question)
         reply = "".join(self._chat(condense_messages(question, history), []))
-        return clean_question(reply) or question
+        return Standalone(clean_question(reply) or question)
 
     def _chat(self, messages: list[Any], record: list[str]) -> Iterator[str]:
         try:
@@ -351,6 +356,20 @@ def _wait_healthy(address: str, timeout_s: float = 60.0) -> None:
                 f"the llama.cpp server at {address} did not become ready in {timeout_s:.0f} s."
             )
         time.sleep(0.2)
+
+
+def openai_from_settings(settings: Settings, models: Any, reader: Any) -> GenerativeBackend:
+    """The "openai" backend (registered in `answering.BACKENDS`); the reader, if any, checks claims."""
+    return make_generative_backend(settings.replace(backend="openai"), _checker(reader))
+
+
+def llamacpp_from_settings(settings: Settings, models: Any, reader: Any) -> GenerativeBackend:
+    """The "llamacpp" backend (registered in `answering.BACKENDS`)."""
+    return make_generative_backend(settings.replace(backend="llamacpp"), _checker(reader))
+
+
+def _checker(reader: Any) -> Score | None:
+    return reader.score if reader is not None else None
 
 
 def make_generative_backend(settings: Settings, checker: Score | None = None) -> GenerativeBackend:

@@ -7,6 +7,7 @@ import fcntl
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,28 @@ def diff_reviews(reviews: Sequence[Review], manifest: Manifest | None) -> Review
     )
 
 
-def index_status(settings: Settings, store: Store | None = None) -> dict[str, Any]:
-    """Return {'state': 'missing'|'stale'|'up to date'|'broken', 'reason': ..., 'changes': ...}."""
+class IndexState(StrEnum):
+    """Where the index stands relative to the corpus and the settings."""
+
+    UP_TO_DATE = "up to date"
+    STALE = "stale"
+    MISSING = "missing"
+    BROKEN = "broken"
+    UNKNOWN = "unknown"  # the status itself could not be read (e.g. a corpus file that won't load)
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """The index's state, why (None when up to date), what changed in the corpus, and the manifest."""
+
+    state: IndexState
+    reason: str | None = None
+    changes: ReviewChanges | None = None
+    manifest: Manifest | None = None
+
+
+def index_status(settings: Settings, store: Store | None = None) -> IndexStatus:
+    """Return the index's `IndexStatus`: missing, stale, up to date or broken, and why."""
     reviews = load_reviews(Path(settings.corpus_dir))
     problem: str | None
     try:
@@ -98,17 +119,17 @@ def index_status(settings: Settings, store: Store | None = None) -> dict[str, An
         problem = str(exc).splitlines()[0]
     if problem:
         advice = f"{problem}: run `assistant index --rebuild`"
-        return {"state": "broken", "reason": advice, "changes": diff_reviews(reviews, None)}
+        return IndexStatus(IndexState.BROKEN, advice, diff_reviews(reviews, None))
     assert store is not None
     manifest = store.read_manifest()
     changes = diff_reviews(reviews, manifest)
     if manifest is None:
-        return {"state": "missing", "reason": "no index built yet", "changes": changes}
+        return IndexStatus(IndexState.MISSING, "no index built yet", changes)
     reason = manifest.settings_mismatch(settings)
     if reason is None and (changes.added or changes.changed or changes.removed):
         reason = "the corpus changed since the last build"
-    state = "stale" if reason else "up to date"
-    return {"state": state, "reason": reason, "changes": changes, "manifest": manifest}
+    state = IndexState.STALE if reason else IndexState.UP_TO_DATE
+    return IndexStatus(state, reason, changes, manifest)
 
 
 def repair_index(settings: Settings) -> tuple[str, Path] | None:

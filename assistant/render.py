@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from .indexing import IndexState, IndexStatus
+
 #: Characters of review text shown on each side of a quoted span in a passage card.
 CONTEXT_CHARS = 240
 
@@ -164,10 +166,9 @@ def render_review(review: Review, start: int, end: int) -> str:
     )
 
 
-def render_sources(reviews: Mapping[str, Review], status: Mapping[str, Any]) -> str:
+def render_sources(reviews: Mapping[str, Review], status: IndexStatus) -> str:
     """Return the Sources tab: index state, then one row per review with metadata and chunk count."""
-    manifest = status.get("manifest")
-    indexed = getattr(manifest, "reviews", {}) or {}
+    indexed = status.manifest.reviews if status.manifest is not None else {}
     rows = "".join(_source_row(review, indexed.get(review.id)) for review in reviews.values())
     return (
         f"{render_index_status(status)}<table class='sources'><thead><tr><th>Review</th><th>Outlet</th>"
@@ -182,20 +183,21 @@ def _source_row(review: Review, entry: Any) -> str:
     return f'<tr id="source-{escape_text(review.id)}">{tds}</tr>'
 
 
-def render_index_status(status: Mapping[str, Any]) -> str:
+def render_index_status(status: IndexStatus) -> str:
     """Return the index state line: 'Index: up to date (built …)' or what is stale and why."""
-    state = str(status.get("state", "unknown"))
+    state = status.state.value
     parts = [f'<p class="index-state state-{state.replace(" ", "-")}">Index: <b>{escape_text(state)}</b>']
-    if status.get("reason"):
-        parts.append(f" — {escape_text(str(status['reason']))}")
-    built_at = getattr(status.get("manifest"), "built_at", None)
+    if status.reason:
+        parts.append(f" — {escape_text(status.reason)}")
+    built_at = status.manifest.built_at if status.manifest is not None else None
     if built_at:
         when = dt.datetime.fromtimestamp(built_at).strftime("%Y-%m-%d %H:%M")
         parts.append(f" (built {when})")
     parts.append("</p>")
-    changes = status.get("changes")
+    changes = status.changes
     for label in ("added", "changed", "removed"):
-        ids = getattr(changes, label, ()) if state != "up to date" else ()
+        stale = changes is not None and status.state is not IndexState.UP_TO_DATE
+        ids = getattr(changes, label) if stale else ()
         if ids:
             parts.append(f'<p class="index-change">{label}: {escape_text(", ".join(ids))}</p>')
     return "".join(parts)

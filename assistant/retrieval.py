@@ -139,7 +139,8 @@ class DenseIndex:
 def fuse(rankings: Sequence[Sequence[Hit]], k: int, rrf_k: int = 60) -> list[Hit]:
     """Return the top `k` hits by reciprocal rank fusion, keeping each retriever's own score.
 
-    >>> [h.chunk_id for h in fuse([[_h("a"), _h("b")], [_h("b")]], k=2)]
+    >>> a, b = Hit("a", "r", 0, 1, "x", 0.0), Hit("b", "r", 0, 1, "x", 0.0)
+    >>> [h.chunk_id for h in fuse([[a, b], [b]], k=2)]
     ['b', 'a']
     """
     fused: dict[str, Hit] = {}
@@ -158,8 +159,9 @@ def fuse_convex(dense: Sequence[Hit], keyword: Sequence[Hit], k: int, weight: fl
     Unlike rank fusion, a passage one retriever ranks far above the rest keeps its lead even when the
     other retriever missed it (a retriever that missed a passage adds 0 for it).
 
-    >>> dense = [_h("b", 0.6), _h("c", 0.55), _h("d", 0.5)]
-    >>> keyword = [_h("a", 9.0), _h("c", 3.0), _h("d", 1.0)]
+    >>> h = lambda chunk_id, score: Hit(chunk_id, "r", 0, 1, "x", score)
+    >>> dense = [h("b", 0.6), h("c", 0.55), h("d", 0.5)]
+    >>> keyword = [h("a", 9.0), h("c", 3.0), h("d", 1.0)]
     >>> [(h.chunk_id, round(h.score, 2)) for h in fuse_convex(dense, keyword, k=4, weight=0.4)]
     [('a', 0.6), ('b', 0.4), ('c', 0.35), ('d', 0.0)]
     """
@@ -193,10 +195,6 @@ def _merge(old: Hit | None, new: Hit) -> Hit:
         dense_score=old.dense_score if old.dense_score is not None else new.dense_score,
         keyword_score=old.keyword_score if old.keyword_score is not None else new.keyword_score,
     )
-
-
-def _h(chunk_id: str, score: float = 0.0) -> Hit:  # tiny constructor for the doctests above
-    return Hit(chunk_id, "r", 0, 1, "x", score)
 
 
 class Retriever(BaseRetriever):

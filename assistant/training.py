@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .answerability import AnswerabilityModel, fit
-from .conversation import condense_question
+from .conversation import condense
 from .evaluation import EvalCase, covers
 from .evidence import FEATURE_NAMES, Features
 from .extractive import ExtractiveBackend
@@ -57,8 +57,8 @@ def harvest(
     """Return the labelled candidate sentences of every case, as the backend would see them."""
     out = []
     for number, case in enumerate(cases, start=1):
-        standalone = condense_question(case.question, case.history)
-        scored = backend.score_sentences(standalone, retrieve(standalone, top_k), reviews)
+        standalone = condense(case.question, case.history)
+        scored = backend.score_sentences(standalone, retrieve(standalone.text, top_k), reviews)
         labels = tuple(
             int(case.answerable and any(covers(s.span, e, s.review_id) for e in case.evidence))
             for s in scored

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from .answering import QuestionError
+from .answering import BACKENDS, QuestionError
 from .config import Settings
 from .feedback import FeedbackError, feedback_record, write_feedback
+from .indexing import IndexState, IndexStatus
 from .render import (
     STYLE,
     VIEWER_JS,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("extractive", "openai", "llamacpp")
 EXAMPLES = (
     "Who directed the film?",
     "How long was Ai Weiwei detained?",
@@ -172,7 +172,7 @@ class ChatController:
         try:
             status = bot.index_status()
         except Exception as exc:  # a broken corpus file must not hide the rest of the tab
-            status = {"state": "unknown", "reason": str(exc)}
+            status = IndexStatus(IndexState.UNKNOWN, str(exc))
         return render_sources(bot.reviews, status)
 
     def rebuild(self) -> Iterator[str]:
@@ -211,8 +211,7 @@ class ChatController:
             answer = self.bot.ask(question, history)
         except QuestionError as exc:
             raise gr.Error(str(exc)) from None
-        data: dict[str, Any] = json.loads(json.dumps(answer.to_dict(), default=str))
-        return data
+        return answer.to_dict()
 
 
 def _user(question: str) -> Message:
@@ -229,7 +228,7 @@ def _turn(question: str, turns: list[Turn], answer: Any, bot: Assistant, index: 
         "message_index": index,
         "question": question,
         "history": [list(pair) for pair in history_pairs(turns)],
-        "answer": json.loads(json.dumps(answer.to_dict(), default=str)),
+        "answer": answer.to_dict(),
         "backend": bot.settings.backend,
         "top_k": bot.settings.top_k,
     }

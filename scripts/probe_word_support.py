@@ -21,7 +21,7 @@ from pathlib import Path
 from assistant.answer_types import question_type
 from assistant.bot import Assistant, load_assistant
 from assistant.config import Settings
-from assistant.conversation import condense_question, split_standalone
+from assistant.conversation import condense
 from assistant.evaluation import EvalCase, load_cases
 from assistant.evidence import content_words
 from assistant.extractive import ExtractiveBackend, _lacks_asked_thing
@@ -41,10 +41,10 @@ def without(question: str, word: str) -> str:
 
 def case_row(bot: Assistant, backend: ExtractiveBackend, case: EvalCase) -> tuple[bool, bool, float]:
     """Return (answerable, refused by the shipped decision, largest gain from leaving a word out)."""
-    standalone = condense_question(case.question, case.history)
+    turn = condense(case.question, case.history)
+    standalone, asked, context = turn.text, turn.question, turn.context
     hits = bot.retriever.retrieve(standalone, bot.settings.top_k)
-    scored = backend.score_sentences(standalone, hits, bot.reviews)
-    asked, context = split_standalone(standalone)
+    scored = backend.score_sentences(turn, hits, bot.reviews)
     if not scored:
         return case.answerable, True, 0.0
     best = scored[0]

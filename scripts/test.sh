@@ -15,7 +15,7 @@ fi
 export GRADIO_ANALYTICS_ENABLED=False HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False
 .venv/bin/ruff check assistant tests scripts app.py
 .venv/bin/ruff format --check assistant tests scripts app.py
-.venv/bin/mypy assistant
+.venv/bin/mypy assistant tests
 .venv/bin/python -m pytest "$@"
 # Quality gate: fails (exit 1) when a metric falls outside eval/thresholds.yaml.
 .venv/bin/assistant eval --out eval/runs/ci

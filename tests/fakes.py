@@ -11,6 +11,7 @@ from assistant.answering import Answer, validate_question
 from assistant.citations import Citation
 from assistant.config import Settings
 from assistant.corpus import Review
+from assistant.indexing import IndexState, IndexStatus
 from assistant.policy import not_stated_text
 from assistant.store import ReviewEntry
 
@@ -105,9 +106,9 @@ class FakeAssistant:
         timings = {"condense": 0.0, "retrieve": 0.012, "answer": 0.034, "total": 0.046}
         return Answer(text, citations, refused, question, question, self.settings.backend, timings)
 
-    def index_status(self) -> dict[str, Any]:
+    def index_status(self) -> IndexStatus:
         entries = {rid: ReviewEntry("hash", 3, r.title) for rid, r in self.reviews.items()}
-        return {"state": "up to date", "reason": None, "changes": None, "manifest": FakeManifest(entries)}
+        return IndexStatus(IndexState.UP_TO_DATE, manifest=FakeManifest(entries))  # type: ignore[arg-type]
 
     def rebuild_index(self, on_progress: Callable[[int, int], None] | None = None) -> FakeReport:
         self.log.rebuilds += 1

@@ -6,10 +6,10 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
 
-from assistant.answering import Answer, Pipeline, QuestionError, run_stream, validate_question
+from assistant.answering import Answer, Draft, Pipeline, QuestionError, run_stream, validate_question
 from assistant.citations import Citation
+from assistant.conversation import History, Standalone, condense
 from assistant.corpus import Review
-from assistant.extractive import Draft
 from assistant.retrieval import Hit
 
 REVIEW = Review(id="r", title="T", text="Ai was detained for 81 days. He was released in June.")
@@ -20,15 +20,19 @@ class FakeBackend:
     """Streams a fixed draft, recording the question it was given."""
 
     name = "fake"
+    threshold: float | None = None
 
     def __init__(self, draft: Draft) -> None:
         self.draft = draft
         self.questions: list[str] = []
 
+    def condense(self, question: str, history: History) -> Standalone:
+        return condense(question, history)
+
     def stream(
-        self, question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]
+        self, question: Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]
     ) -> Iterator[str | Draft]:
-        self.questions.append(question)
+        self.questions.append(question.text)
         yield from self.draft.text.split(" ")
         yield self.draft
 

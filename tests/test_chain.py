@@ -65,7 +65,7 @@ def test_chain_stream_yields_text_pieces_then_the_answer(bot: Assistant) -> None
     *pieces, answer = bot.chain.stream({"question": DETAINED})
     assert isinstance(answer, Answer)
     assert pieces and all(isinstance(p, str) for p in pieces)
-    assert "".join(pieces).strip() == answer.text.strip()
+    assert "".join(str(p) for p in pieces).strip() == answer.text.strip()
 
 
 def test_chain_batch_answers_each_question_with_its_history(bot: Assistant) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from assistant.answering import Draft
 from assistant.citations import Citation
 from assistant.claims import answer_sentences, check_claims
 from assistant.corpus import Review
-from assistant.extractive import Draft
 from assistant.generative import GenerativeBackend
 from assistant.reader import MODEL_PATH, Reader
 from assistant.retrieval import Hit

@@ -89,3 +89,31 @@ def test_settings_are_frozen_and_replace_returns_a_changed_copy() -> None:
     changed = settings.replace(top_k=9)
     assert changed.top_k == 9
     assert settings.top_k == 5
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"ASSISTANT_BACKEND": "foo"}, "ASSISTANT_BACKEND=foo: choose one of extractive, openai, llamacpp"),
+        ({"ASSISTANT_TOP_K": "-1"}, "ASSISTANT_TOP_K=-1: must be at least 1"),
+        ({"ASSISTANT_FUSION": "sum"}, "ASSISTANT_FUSION=sum: choose one of rrf, convex"),
+        ({"ASSISTANT_ANSWER_CHECKS": "maybe"}, "ASSISTANT_ANSWER_CHECKS='maybe' is not a valid bool"),
+    ],
+)
+def test_a_bad_setting_fails_at_start_naming_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        Settings.from_env(env)
+    assert named in str(caught.value)
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    from assistant.config import settings_problems
+
+    good = Settings()
+    assert settings_problems(good) == []
+    bad = object.__new__(Settings)
+    bad.__dict__.update({**good.__dict__, "top_k": 0, "fusion_weight": 2.0})
+    assert settings_problems(bad) == [
+        "ASSISTANT_TOP_K=0: must be at least 1",
+        "ASSISTANT_FUSION_WEIGHT=2.0: must be between 0 and 1",
+    ]

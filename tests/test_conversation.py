@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import condense_question, is_follow_up
+from assistant.conversation import Standalone, as_standalone, condense, condense_question, is_follow_up
 
 HISTORY = [
     ("What is Sunflower Seeds?", "An installation of 100 million porcelain seeds [2]."),
@@ -77,3 +77,17 @@ def test_condensed_question_stays_within_max_chars() -> None:
 def test_follow_up_too_long_for_any_context_is_left_alone() -> None:
     question = "And was it " + "very " * 30 + "long?"
     assert condense_question(question, [("Who directed it?", "Alison Klayman.")], max_chars=120) == question
+
+
+def test_a_follow_up_carries_its_context_apart_from_the_question() -> None:
+    turn = condense("Was it her first feature?", [("Who directed it?", "Alison Klayman [1].")])
+    assert turn == Standalone("Was it her first feature?", "Who directed it? Alison Klayman.")
+    assert turn.text == "Was it her first feature? (Who directed it? Alison Klayman.)"
+
+
+def test_a_question_ending_in_parentheses_is_never_split() -> None:
+    # The old string form "question (context)" was parsed back, so this lost "(the 2012 film)".
+    asked = "Who directed Never Sorry (the 2012 film)"
+    assert condense(asked, []) == Standalone(asked)
+    assert as_standalone(asked) == Standalone(asked)
+    assert condense(asked, [("What is it about?", "Ai Weiwei.")]).question == asked

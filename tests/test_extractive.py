@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from assistant.answerability import AnswerabilityModel
+from assistant.answering import Draft
 from assistant.corpus import Review
 from assistant.evidence import FEATURE_NAMES
-from assistant.extractive import Draft, ExtractiveBackend, candidate_sentences
+from assistant.extractive import ExtractiveBackend, candidate_sentences
 from assistant.retrieval import Hit
 
 TEXT = (
@@ -135,8 +136,8 @@ class FakeReader:
 
 def reader_backend(scoring: str, threshold: float = 0.05) -> ExtractiveBackend:
     return ExtractiveBackend(
-        FakeScorer(),  # type: ignore[arg-type]
-        FakeEmbedder(),  # type: ignore[arg-type]
+        FakeScorer(),
+        FakeEmbedder(),
         cross_only_model(),
         threshold=threshold,
         reader=FakeReader(),  # type: ignore[arg-type]
@@ -160,6 +161,6 @@ def test_the_reader_refuses_below_its_threshold() -> None:
 
 def test_reader_scoring_without_a_reader_or_an_unknown_scoring_is_an_error() -> None:
     with pytest.raises(ValueError, match="needs the reader"):
-        ExtractiveBackend(FakeScorer(), FakeEmbedder(), cross_only_model(), scoring="reader")  # type: ignore[arg-type]
+        ExtractiveBackend(FakeScorer(), FakeEmbedder(), cross_only_model(), scoring="reader")
     with pytest.raises(ValueError, match="unknown sentence scoring"):
-        ExtractiveBackend(FakeScorer(), FakeEmbedder(), cross_only_model(), scoring="vibes")  # type: ignore[arg-type]
+        ExtractiveBackend(FakeScorer(), FakeEmbedder(), cross_only_model(), scoring="vibes")

@@ -48,7 +48,8 @@ def test_a_record_keeps_the_answer_and_its_evidence() -> None:
 
 def test_huge_or_odd_fields_from_the_browser_are_cut_or_dropped() -> None:
     turn = dict(TURN, question="q" * 100_000, top_k="5; rm -rf /", history="x")
-    turn["answer"] = dict(TURN["answer"], citations=[{"quote": "z" * 100_000}] * 500)  # type: ignore[arg-type]
+    answer: dict[str, object] = dict(TURN["answer"])  # type: ignore[call-overload]
+    turn["answer"] = {**answer, "citations": [{"quote": "z" * 100_000}] * 500}
     record = feedback_record(turn, False)
     assert len(record["question"]) == MAX_TEXT and record["top_k"] is None and record["history"] == []
     assert len(record["citations"]) == 20 and all(len(c["quote"]) == MAX_TEXT for c in record["citations"])

@@ -16,11 +16,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.answering import Answer, Pipeline, run_stream
+from assistant.answering import Answer, Draft, Pipeline, run_stream
 from assistant.citations import quote_matches, within_hits
 from assistant.config import Settings
+from assistant.conversation import Standalone
 from assistant.corpus import Review
-from assistant.extractive import Draft
 from assistant.generative import (
     SENTINEL,
     GenerativeBackend,
@@ -183,7 +183,9 @@ def test_pipeline_answer_keeps_checked_citations_and_strips_bad_markers():
 
 def test_condense_without_history_returns_the_question_without_calling_the_model():
     model = FakeListChatModel(responses=["Something else entirely?", "unused"])
-    assert GenerativeBackend(model).condense("  Was it her first film? ", []) == "Was it her first film?"
+    assert GenerativeBackend(model).condense("  Was it her first film? ", []) == Standalone(
+        "Was it her first film?"
+    )
     assert model.i == 0
 
 
@@ -192,7 +194,7 @@ def test_condense_with_history_returns_the_models_standalone_question():
         responses=['Standalone question: "Was Never Sorry Klayman\'s first film?"\n', "-"]
     )
     history = [("Who directed Never Sorry?", "Alison Klayman [1].")]
-    assert GenerativeBackend(model).condense("Was it her first film?", history) == (
+    assert GenerativeBackend(model).condense("Was it her first film?", history) == Standalone(
         "Was Never Sorry Klayman's first film?"
     )
     assert model.i == 1
@@ -282,7 +284,7 @@ def test_real_model_server_condenses_a_follow_up(model_server_url: str):
     settings = Settings(backend="openai", openai_base_url=model_server_url, llm_max_tokens=32)
     backend = make_generative_backend(settings)
     history = [("Who directed Never Sorry?", "Alison Klayman directed it [1].")]
-    standalone = backend.condense("Was it her first film?", history)
+    standalone = backend.condense("Was it her first film?", history).text
     assert standalone.strip() and "\n" not in standalone
 
 

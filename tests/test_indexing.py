@@ -406,20 +406,20 @@ def test_index_status_missing_then_up_to_date_then_stale(
     settings: Settings, cached_embedder: Embedder
 ) -> None:
     status = index_status(settings)
-    assert status["state"] == "missing"
-    assert status["changes"].added == BOTH
+    assert status.state.value == "missing" and status.changes is not None
+    assert status.changes.added == BOTH
     build_index(settings, embedder=cached_embedder)
     status = index_status(settings)
-    assert status["state"] == "up to date" and status["reason"] is None
+    assert status.state.value == "up to date" and status.reason is None
     _edit(Path(settings.corpus_dir) / "review-000.md")
     status = index_status(settings)
-    assert status["state"] == "stale"
-    assert status["changes"].changed == ("review-000",)
-    assert "corpus changed" in status["reason"]
+    assert status.state.value == "stale" and status.changes is not None
+    assert status.changes.changed == ("review-000",)
+    assert "corpus changed" in str(status.reason)
     build_index(settings, embedder=cached_embedder)
-    assert index_status(settings)["state"] == "up to date"
+    assert index_status(settings).state.value == "up to date"
     status = index_status(settings.replace(chunk_size=300))
-    assert status["state"] == "stale" and "chunking" in status["reason"]
+    assert status.state.value == "stale" and "chunking" in str(status.reason)
 
 
 def test_bad_review_file_stops_the_build_and_keeps_the_index(

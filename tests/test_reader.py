@@ -21,7 +21,7 @@ HELD_OUT = [PROJECT_DIR / "eval" / f"{name}_questions.jsonl" for name in ("dev",
 
 
 @pytest.fixture(scope="module")
-def pairs():  # type: ignore[no-untyped-def]
+def pairs() -> list[Pair]:
     return make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=PARAPHRASES)
 
 
@@ -29,14 +29,14 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
 
 
-def test_same_seed_same_data_other_seed_other_order(pairs) -> None:  # type: ignore[no-untyped-def]
+def test_same_seed_same_data_other_seed_other_order(pairs: list[Pair]) -> None:
     again = make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=PARAPHRASES)
     assert again == pairs
     other = make_pairs(14, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=PARAPHRASES)
     assert other != pairs
 
 
-def test_paraphrases_take_their_questions_label(pairs) -> None:  # type: ignore[no-untyped-def]
+def test_paraphrases_take_their_questions_label(pairs: list[Pair]) -> None:
     from assistant.reader_data import load_paraphrases, training_questions
 
     shipped = load_paraphrases(PARAPHRASES)
@@ -58,19 +58,19 @@ def test_no_paraphrase_file_no_paraphrase_pairs(tmp_path: Path) -> None:
     assert plain and not any("paraphrase" in p.source for p in plain)
 
 
-def test_size_and_both_labels(pairs) -> None:  # type: ignore[no-untyped-def]
+def test_size_and_both_labels(pairs: list[Pair]) -> None:
     labels = [p.label for p in pairs]
     assert 4000 <= len(pairs) <= 20000
     assert 0.05 < sum(labels) / len(labels) < 0.5
     assert len({(p.question, p.sentence) for p in pairs}) == len(pairs)
 
 
-def test_sentences_are_exact_review_text(pairs) -> None:  # type: ignore[no-untyped-def]
+def test_sentences_are_exact_review_text(pairs: list[Pair]) -> None:
     texts = {s.text for s in load_sentences(CORPUS)}
     assert {p.sentence for p in pairs} <= texts
 
 
-def test_near_miss_negatives_are_present_and_labelled_0(pairs) -> None:  # type: ignore[no-untyped-def]
+def test_near_miss_negatives_are_present_and_labelled_0(pairs: list[Pair]) -> None:
     labelled = {(p.question, p.sentence): p.label for p in pairs}
     directed = "Directed by Alison Klayman"
     assert labelled[("Who directed the film?", directed)] == 1
@@ -89,7 +89,7 @@ def test_every_fact_has_a_positive_sentence() -> None:
         assert any(re.search(fact.answer, t, re.IGNORECASE) for t in texts), fact.name
 
 
-def test_no_held_out_question_in_the_data(pairs) -> None:  # type: ignore[no-untyped-def]
+def test_no_held_out_question_in_the_data(pairs: list[Pair]) -> None:
     in_data = {_norm(p.question) for p in pairs}
     for path in HELD_OUT:
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -109,7 +109,7 @@ def test_near_copies_of_held_out_questions_are_dropped() -> None:
     assert drop_near_copies(pairs, ["What did he smash?"]) == (pairs, 0)
 
 
-def test_no_near_copy_of_a_held_out_question_in_the_data(pairs) -> None:  # type: ignore[no-untyped-def]
+def test_no_near_copy_of_a_held_out_question_in_the_data(pairs: list[Pair]) -> None:
     from assistant.reader_data import heldout_questions
 
     held = heldout_questions(PROJECT_DIR)

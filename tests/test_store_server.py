@@ -76,12 +76,12 @@ def test_index_builds_updates_and_answers_on_a_chroma_server(
     assert first.added == ("review-000", "review-001")
     assert first.chunks_embedded == first.chunks_total > 0
     assert not (Path(settings.index_dir) / "chroma").exists()  # nothing was written to the local index
-    assert index_status(server)["state"] == "up to date"
-    assert index_status(settings)["state"] == "missing"  # the local index is a different one
+    assert index_status(server).state.value == "up to date"
+    assert index_status(settings).state.value == "missing"  # the local index is a different one
 
     path = Path(settings.corpus_dir) / "review-000.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nIt is a film about courage.\n", encoding="utf-8")
-    assert index_status(server)["state"] == "stale"
+    assert index_status(server).state.value == "stale"
     second = build_index(server, embedder=cached_embedder)
     changed_chunks = split_review(parse_review(path), server.chunk_size, server.chunk_overlap_sentences)
     assert second.changed == ("review-000",) and second.unchanged == ("review-001",)
