@@ -1,7 +1,7 @@
 """Check an LLM's cited claims with the reader: a claim whose cited passage does not state the answer goes.
 
 A generative answer is a few sentences, each ending in markers like [1] that point at retrieved passages
-(narrowed to one sentence each by `generative.parse_draft`). For every citation the reader scores
+(narrowed to one sentence each by `llm_reply.parse_draft`). For every citation the reader scores
 (question, cited quote): the probability that the quote states the answer to what was asked. A citation
 below the threshold is unsupported; an answer sentence left with no supported citation is dropped, and
 the answer is flagged. When nothing supported is left, the draft becomes a refusal with the dropped

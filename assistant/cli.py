@@ -17,6 +17,7 @@ from .corpus import CorpusError, Review, clean_page_text, read_utf8, slugify, wr
 from .embedding import EmbeddingError
 from .evaluation import GATED_SPLIT, SPLITS
 from .indexing import BuildLockedError, IndexState, build_index, index_status, repair_index
+from .llm_local import GenerativeError
 from .store import IndexStateError
 
 #: Errors a user can act on: printed as one clear message, exit status 2, no traceback.
@@ -27,12 +28,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     BuildLockedError,
     ValueError,
 )
-try:  # the generative backend is an optional extra; its errors are user errors too
-    from .generative import GenerativeError
-
-    USER_ERRORS += (GenerativeError,)
-except ImportError:  # pragma: no cover
-    pass
+USER_ERRORS += (GenerativeError,)  # a model server that can't be reached is a user error too
 
 
 def main(argv: Sequence[str] | None = None) -> int:

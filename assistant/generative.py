@@ -9,34 +9,23 @@ into citations here; `answering.finish` then checks every quote against its revi
 from __future__ import annotations
 
 import re
-import time
-import urllib.request
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
 from .answering import Draft
-from .citations import MARKER_RE, Citation, strip_markers
+from .citations import strip_markers
 from .claims import Score, check_claims
 from .config import Settings
 from .conversation import History, Standalone, as_standalone
 from .corpus import Review
-from .extractive import candidate_sentences
-from .retrieval import Hit, tokenize
-
-#: What the prompt tells the model to answer when the passages do not say.
-SENTINEL = "NOT IN REVIEWS"
-INSTALL_HINT = "pip install 'never-sorry-assistant[generative]'"
-
-# "[1, 2]" and "[1; 3]" are read as "[1][2]", "[1][3]": models often group markers that way.
-_GROUPED_RE = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})+)\]")
-
-
-class GenerativeError(RuntimeError):
-    """The language model or its server cannot be used; the message says what to check."""
+from .llm_local import INSTALL_HINT, GenerativeError, LocalServer, start_local_server
+from .llm_reply import SENTINEL, hide_sentinel, parse_draft
+from .retrieval import Hit
 
 
 @lru_cache(maxsize=8)
@@ -45,16 +34,28 @@ def load_prompt(name: str) -> str:
     return resources.files(__package__).joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
 
 
-def prompt_messages(name: str, **values: str) -> list[Any]:
-    """Return the chat messages of prompt `name` filled with `values`.
+@lru_cache(maxsize=8)
+def prompt_template(name: str) -> ChatPromptTemplate:
+    """Return prompt `name` as a LangChain `ChatPromptTemplate`.
 
     A line `---` in the file ends the system message; the rest is the user's message.
     """
-    from langchain_core.messages import HumanMessage, SystemMessage
-
     system, _, user = load_prompt(name).rpartition("\n---\n")
-    messages: list[Any] = [SystemMessage(content=system.format(**values).strip())] if system else []
-    return [*messages, HumanMessage(content=user.format(**values).strip())]
+    parts = [("system", system.strip())] if system else []
+    return ChatPromptTemplate.from_messages([*parts, ("human", user.strip())])
+
+
+def prompt_values(name: str, **values: str) -> dict[str, str]:
+    """The values prompt `name` is filled with (a check that none is missing)."""
+    missing = set(prompt_template(name).input_variables) - set(values)
+    if missing:
+        raise ValueError(f"prompt {name!r} needs {', '.join(sorted(missing))}")
+    return values
+
+
+def prompt_messages(name: str, **values: str) -> list[Any]:
+    """Return the chat messages of prompt `name` filled with `values`."""
+    return prompt_template(name).invoke(prompt_values(name, **values)).to_messages()
 
 
 def format_passages(hits: Sequence[Hit], reviews: Mapping[str, Review]) -> str:
@@ -68,107 +69,28 @@ def format_passages(hits: Sequence[Hit], reviews: Mapping[str, Review]) -> str:
     return "\n\n".join(blocks)
 
 
+def answer_values(question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> dict[str, str]:
+    """The "answer" prompt's values: numbered passages, the question and the refusal sentinel."""
+    passages = format_passages(hits, reviews) or "(no passages were found)"
+    return prompt_values("answer", passages=passages, question=question, sentinel=SENTINEL)
+
+
+def condense_values(question: str, history: History, turns: int = 3) -> dict[str, str]:
+    """The "condense" prompt's values: the recent turns without markers, and the question."""
+    lines = []
+    for asked, answered in list(history)[-turns:]:
+        lines += [f"User: {asked.strip()}", f"Assistant: {strip_markers(answered, keep=set()).strip()}"]
+    return prompt_values("condense", history="\n".join(lines), question=question)
+
+
 def answer_messages(question: str, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> list[Any]:
     """Return the messages asking for a short answer with [n] markers, or the sentinel."""
-    passages = format_passages(hits, reviews) or "(no passages were found)"
-    return prompt_messages("answer", passages=passages, question=question, sentinel=SENTINEL)
+    return prompt_template("answer").invoke(answer_values(question, hits, reviews)).to_messages()
 
 
 def condense_messages(question: str, history: History, turns: int = 3) -> list[Any]:
     """Return the messages asking to rewrite `question` as a standalone question, given recent turns."""
-    lines = []
-    for asked, answered in list(history)[-turns:]:
-        lines += [f"User: {asked.strip()}", f"Assistant: {strip_markers(answered, keep=set()).strip()}"]
-    return prompt_messages("condense", history="\n".join(lines), question=question)
-
-
-def is_refusal(text: str) -> bool:
-    """True when the model answered with the sentinel: 'NOT IN REVIEWS.' -> True."""
-    return _letters(text).startswith(SENTINEL)
-
-
-def _letters(text: str) -> str:
-    # Upper-case words only, so "**Not in reviews.**" reads as the sentinel too.
-    return " ".join(re.sub(r"[^A-Z]+", " ", text.upper()).split())
-
-
-def parse_draft(text: str, hits: Sequence[Hit], reviews: Mapping[str, Review], narrow: bool = True) -> Draft:
-    """Return the Draft for the model's answer: marker [n] cites passage n; others flag the draft.
-
-    With `narrow`, each quote is the passage sentence that best matches what the marker follows.
-    """
-    text = _GROUPED_RE.sub(lambda m: "".join(f"[{n}]" for n in re.split(r"\s*[,;]\s*", m.group(1))), text)
-    text = text.strip()
-    if is_refusal(text):
-        return Draft(text="", citations=(), refused=True)
-    claims = claims_by_marker(text)
-    valid = [n for n in claims if 1 <= n <= len(hits)]
-    citations = tuple(_cite(n, hits[n - 1], reviews, claims[n] if narrow else "") for n in valid)
-    return Draft(text=text, citations=citations, refused=False, flagged=len(valid) < len(claims))
-
-
-def claims_by_marker(text: str) -> dict[int, str]:
-    """Return, per marker number in order of first use, the text it was written after.
-
-    >>> claims_by_marker("Held 81 days [1][2]. Freed in June [3].")
-    {1: 'Held 81 days ', 2: 'Held 81 days ', 3: '. Freed in June '}
-    """
-    claims: dict[int, str] = {}
-    last, claim = 0, ""
-    for match in MARKER_RE.finditer(text):
-        segment = text[last : match.start()]
-        if re.search(r"\w", segment):  # "[1][2]": the second marker backs the same words
-            claim = segment
-        number = int(match.group(1))
-        claims[number] = f"{claims[number]}\n{claim}" if number in claims else claim
-        last = match.end()
-    return claims
-
-
-def narrow_span(hit: Hit, reviews: Mapping[str, Review], claim: str, min_overlap: int = 2) -> tuple[int, int]:
-    """Return (start, end) of the sentence of `hit` sharing the most words with `claim`, or the whole hit.
-
-    A sentence needs `min_overlap` shared words, so a vague claim keeps its whole passage as evidence.
-    """
-    wanted = set(tokenize(claim))
-    best, best_overlap = (hit.start, hit.end), min_overlap - 1
-    for _, span in candidate_sentences([hit], reviews):
-        overlap = len(wanted & set(tokenize(reviews[hit.review_id].text[span.start : span.end])))
-        if overlap > best_overlap:
-            best, best_overlap = (span.start, span.end), overlap
-    return best
-
-
-def _cite(number: int, hit: Hit, reviews: Mapping[str, Review], claim: str) -> Citation:
-    review = reviews.get(hit.review_id)
-    start, end = narrow_span(hit, reviews, claim) if claim and review else (hit.start, hit.end)
-    quote = review.text[start:end] if review else hit.text
-    return Citation(
-        number=number,
-        review_id=hit.review_id,
-        review_title=review.title if review else hit.review_id,
-        start=start,
-        end=end,
-        quote=quote,
-        review_date=review.date if review else None,
-    )
-
-
-def hide_sentinel(pieces: Iterable[str]) -> Iterator[str]:
-    """Yield the pieces as they come, holding back those that may still spell the refusal sentinel."""
-    held: list[str] = []
-    passing = False
-    for piece in pieces:
-        if passing:
-            yield piece
-            continue
-        held.append(piece)
-        so_far = _letters("".join(held))
-        if not (SENTINEL.startswith(so_far) or so_far.startswith(SENTINEL)):
-            passing = True
-            yield from held
-    if not passing and not is_refusal("".join(held)):
-        yield from held
+    return prompt_template("condense").invoke(condense_values(question, history, turns)).to_messages()
 
 
 class GenerativeBackend:
@@ -188,6 +110,9 @@ class GenerativeBackend:
         check_threshold: float = 0.5,
     ) -> None:
         self.chat_model = chat_model
+        # The two LLM calls, each `prompt | chat model | text parser` (prompts are package data).
+        self.answer_chain = prompt_template("answer") | chat_model | StrOutputParser()
+        self.condense_chain = prompt_template("condense") | chat_model | StrOutputParser()
         # The reader's score: every cited claim is checked against its passage (`claims.py`).
         self.checker = checker
         self.check_threshold = check_threshold
@@ -205,7 +130,8 @@ class GenerativeBackend:
             yield Draft(text="", citations=(), refused=True)
             return
         pieces: list[str] = []
-        yield from hide_sentinel(self._chat(answer_messages(question, hits, reviews), pieces))
+        values = answer_values(question, hits, reviews)
+        yield from hide_sentinel(self._chat(self.answer_chain, values, pieces))
         draft = parse_draft("".join(pieces), hits, reviews, narrow=self.narrow_quotes)
         if self.checker is not None:
             draft = check_claims(draft, question, self.checker, self.check_threshold)
@@ -216,13 +142,12 @@ class GenerativeBackend:
         question = question.strip()
         if not history:
             return Standalone(question)
-        reply = "".join(self._chat(condense_messages(question, history), []))
+        reply = "".join(self._chat(self.condense_chain, condense_values(question, history), []))
         return Standalone(clean_question(reply) or question)
 
-    def _chat(self, messages: list[Any], record: list[str]) -> Iterator[str]:
+    def _chat(self, chain: Any, values: dict[str, str], record: list[str]) -> Iterator[str]:
         try:
-            for chunk in self.chat_model.stream(messages):
-                text = str(chunk.text)
+            for text in chain.stream(values):
                 if text:
                     record.append(text)
                     yield text
@@ -268,94 +193,24 @@ def explain_error(exc: BaseException, base_url: str) -> GenerativeError | None:
 
 
 def make_chat_model(settings: Settings, base_url: str) -> Any:
-    """Return a `ChatOpenAI` for the OpenAI-compatible server at `base_url`."""
-    try:
-        from langchain_openai import ChatOpenAI
-        from pydantic import SecretStr
-    except ImportError as exc:
-        raise GenerativeError(f"the generative backends need langchain-openai: {INSTALL_HINT}") from exc
-    return ChatOpenAI(
+    """Return a `ChatOpenAI` for the OpenAI-compatible server at `base_url` (via LangChain's
+    `init_chat_model`, so the provider is one argument away)."""
+    from importlib.util import find_spec
+
+    from langchain.chat_models import init_chat_model
+
+    if find_spec("langchain_openai") is None:
+        raise GenerativeError(f"the generative backends need langchain-openai: {INSTALL_HINT}")
+    return init_chat_model(
+        settings.openai_model,
+        model_provider="openai",
         base_url=base_url,
-        model=settings.openai_model,
-        api_key=SecretStr(settings.openai_api_key),
+        api_key=settings.openai_api_key,
         temperature=settings.llm_temperature,
         max_completion_tokens=settings.llm_max_tokens,  # the field `max_tokens` under its alias
         timeout=settings.llm_timeout_s,
         max_retries=1,  # a stopped server should fail in about a second, not after minutes of backoff
     )
-
-
-@dataclass
-class LocalServer:
-    """A llama.cpp server running in this process; `base_url` ends in /v1."""
-
-    handle: Any
-    base_url: str
-    model_path: str
-
-
-def start_local_server(
-    model_path: str | Path | None,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    n_ctx: int = 4096,
-    threads: int | None = None,
-    n_parallel: int = 1,
-    alias: str = "local-model",
-    verbose: bool = False,
-) -> LocalServer:
-    """Start llama.cpp's OpenAI-compatible server for a GGUF file; port 0 picks a free port."""
-    path = _check_model_path(model_path)
-    try:
-        import xllamacpp
-    except ImportError as exc:
-        raise GenerativeError(f"the llamacpp backend needs xllamacpp: {INSTALL_HINT}") from exc
-    params = xllamacpp.CommonParams()
-    params.model.path = str(path)
-    params.hostnames = [host]
-    params.port = port
-    params.n_ctx = n_ctx
-    params.n_parallel = n_parallel
-    params.model_alias = {alias}
-    params.verbosity = 3 if verbose else 0  # 0 keeps llama.cpp's per-request logging off stderr
-    if threads:
-        params.cpuparams.n_threads = threads
-        params.cpuparams_batch.n_threads = threads
-    try:
-        handle = xllamacpp.Server(params)
-    except RuntimeError as exc:
-        raise GenerativeError(f"llama.cpp could not load {path}: is it a GGUF model file? ({exc})") from exc
-    address = str(handle.listening_address).rstrip("/")
-    _wait_healthy(address)
-    return LocalServer(handle=handle, base_url=f"{address}/v1", model_path=str(path))
-
-
-def _check_model_path(model_path: str | Path | None) -> Path:
-    if not model_path:
-        raise GenerativeError(
-            "the llamacpp backend needs a model: set ASSISTANT_LLAMACPP_MODEL_PATH to a .gguf file."
-        )
-    path = Path(model_path).expanduser()
-    if not path.is_file():
-        raise GenerativeError(f"no GGUF model file at {path}: check ASSISTANT_LLAMACPP_MODEL_PATH.")
-    return path
-
-
-def _wait_healthy(address: str, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            with urllib.request.urlopen(f"{address}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise GenerativeError(
-                f"the llama.cpp server at {address} did not become ready in {timeout_s:.0f} s."
-            )
-        time.sleep(0.2)
 
 
 def openai_from_settings(settings: Settings, models: Any, reader: Any) -> GenerativeBackend:

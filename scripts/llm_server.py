@@ -31,7 +31,7 @@ from pathlib import Path
 # Run from a checkout without installing: the package sits next to this folder.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.generative import GenerativeError, start_local_server  # noqa: E402
+from assistant.llm_local import GenerativeError, start_local_server  # noqa: E402
 
 
 def smollm2_path() -> Path | None:

@@ -22,15 +22,13 @@ from assistant.config import Settings
 from assistant.conversation import Standalone
 from assistant.corpus import Review
 from assistant.generative import (
-    SENTINEL,
     GenerativeBackend,
-    GenerativeError,
     answer_messages,
-    claims_by_marker,
     condense_messages,
     make_generative_backend,
-    parse_draft,
 )
+from assistant.llm_local import GenerativeError
+from assistant.llm_reply import SENTINEL, claims_by_marker, parse_draft
 from assistant.retrieval import Hit
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
