@@ -11,7 +11,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assistant.config import Settings  # noqa: E402
-from assistant.webapp import serve  # noqa: E402
+from assistant.web import serve  # noqa: E402
 
 if __name__ == "__main__":
     serve(Settings.from_env())

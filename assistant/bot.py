@@ -18,7 +18,8 @@ from .conversation import History
 from .corpus import Review, load_reviews
 from .embedding import Embedder, load_embedder
 from .evidence import WordVectors
-from .indexing import BuildLockedError, IndexReport, IndexStatus, build_index, index_status
+from .index_state import IndexStatus, index_status
+from .indexing import BuildLockedError, IndexReport, build_index
 from .policy import corpus_words
 from .reader import Reader, ReaderRelevance
 from .reranking import OnnxCrossEncoder, Reranker, make_reranker

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -16,9 +15,11 @@ from .config import Settings
 from .corpus import CorpusError, Review, clean_page_text, read_utf8, slugify, write_review
 from .embedding import EmbeddingError
 from .evaluation import GATED_SPLIT, SPLITS
-from .indexing import BuildLockedError, IndexState, build_index, index_status, repair_index
+from .index_state import IndexState, index_status
+from .indexing import BuildLockedError, build_index, repair_index
 from .llm_local import GenerativeError
 from .store import IndexStateError
+from .terminal import format_answer, progress_bar
 
 #: Errors a user can act on: printed as one clear message, exit status 2, no traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (
@@ -133,7 +134,7 @@ def _settings_from_args(args: argparse.Namespace) -> Settings:
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     """`assistant index`: build or update the index and say what changed."""
-    progress = None if args.quiet else _progress_bar()
+    progress = None if args.quiet else progress_bar()
     if args.rebuild:
         repaired = repair_index(settings)
         if repaired:
@@ -193,7 +194,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.replace(**{k: v for k, v in (("backend", args.backend), ("top_k", args.top_k)) if v})
     if not args.jsonl and args.question is None:
         raise ValueError('give a question, e.g. assistant ask "Who directed the film?", or use --jsonl')
-    bot = load_assistant(settings, on_progress=_progress_bar())
+    bot = load_assistant(settings, on_progress=progress_bar())
     if args.jsonl:
         from .batch import answer_lines
 
@@ -209,36 +210,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def for_terminal(text: object) -> str:
-    r"""`text` without control characters (ESC sequences, BEL, NUL) that review text could carry.
-
-    >>> for_terminal("a\x1b[2Jb\x07c\td")
-    'a[2Jbc\td'
-    """
-    return _CONTROL.sub("", str(text))
-
-
-def format_answer(answer: Any) -> str:
-    """Return the answer and its cited passages for a terminal (control characters removed)."""
-    return for_terminal(_answer_lines(answer))
-
-
-def _answer_lines(answer: Any) -> str:
-    lines = [answer.text, ""]
-    if answer.refused and answer.closest:
-        lines.append("Closest passages (they do not answer the question):")
-    for c in answer.citations or answer.closest:
-        when = f", {c.review_date}" if c.review_date else ""
-        marker = f"[{c.number}]" if answer.citations else "-"
-        lines.append(f"{marker} {c.review_title}{when} ({c.review_id}, chars {c.start}-{c.end})")
-        lines.append(f"    “{c.quote}”")
-    timings = ", ".join(f"{k} {v:.2f}s" for k, v in answer.timings.items())
-    return "\n".join(lines + ["", f"({answer.backend}; {timings})"])
-
-
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """`assistant eval`: run the eval set (and any --compare variants), write the report."""
     from .bot import load_assistant
@@ -250,7 +221,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     reviews = {r.id: r for r in load_reviews(Path(settings.corpus_dir))}
     sets = _question_sets(args)
     question_sets = {name: load_cases(path, reviews)[: args.limit or None] for name, path in sets.items()}
-    bot = load_assistant(settings, on_progress=_progress_bar())
+    bot = load_assistant(settings, on_progress=progress_bar())
     variants: list[tuple[str, dict[str, Any]]] = [("base", {})] + [
         (spec, parse_assignments(spec.split(","))) for spec in args.compare
     ]
@@ -258,7 +229,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     for name, changes in variants:
         variant = bot.with_settings(**changes) if changes else bot
         for split, cases in question_sets.items():
-            bar = _progress_bar(f"eval {name} {split}", "q")
+            bar = progress_bar(f"eval {name} {split}", "q")
             runs.append(run_cases(variant, cases, name, args.retrieval_only, bar, split))
     thresholds = {} if args.no_thresholds or args.retrieval_only else load_thresholds(args.thresholds)
     # The gate reads the frozen test set (or the one file given with --questions).
@@ -302,26 +273,10 @@ def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """`assistant serve`: start the web chat."""
-    from .webapp import serve
+    from .web import serve
 
     serve(settings.replace(**{k: v for k, v in (("host", args.host), ("port", args.port)) if v}))
     return 0
-
-
-def _progress_bar(desc: str = "embedding chunks", unit: str = "chunk") -> Callable[[int, int], None]:
-    """Return an on_progress(done, total) callback drawing a bar on stderr once work starts."""
-    from tqdm import tqdm
-
-    bar: list[tqdm] = []
-
-    def update(done: int, total: int) -> None:
-        if not bar:
-            bar.append(tqdm(total=total, desc=desc, unit=unit, file=sys.stderr))
-        bar[0].update(done - bar[0].n)
-        if done >= total:
-            bar[0].close()
-
-    return update
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from assistant.answering import Answer, validate_question
 from assistant.citations import Citation
 from assistant.config import Settings
 from assistant.corpus import Review
-from assistant.indexing import IndexState, IndexStatus
+from assistant.index_state import IndexState, IndexStatus
 from assistant.policy import not_stated_text
 from assistant.store import ReviewEntry
 

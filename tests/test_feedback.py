@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.feedback import (
+from assistant.web.feedback import (
     MAX_TEXT,
     FeedbackError,
     feedback_record,

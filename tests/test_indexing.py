@@ -20,7 +20,8 @@ from assistant.chunking import split_review
 from assistant.config import Settings
 from assistant.corpus import CorpusError, load_reviews, parse_review
 from assistant.embedding import Embedder
-from assistant.indexing import BuildLockedError, IndexReport, build_index, index_status
+from assistant.index_state import index_status
+from assistant.indexing import BuildLockedError, IndexReport, build_index
 from assistant.retrieval import DenseIndex
 from assistant.store import FORMAT_VERSION, IndexStateError, Manifest, Store, open_store
 

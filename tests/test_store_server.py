@@ -16,7 +16,8 @@ from assistant.chunking import split_review
 from assistant.config import Settings
 from assistant.corpus import parse_review
 from assistant.embedding import Embedder
-from assistant.indexing import build_index, index_status
+from assistant.index_state import index_status
+from assistant.indexing import build_index
 from assistant.retrieval import DenseIndex
 from assistant.store import IndexStateError, open_store
 

@@ -15,15 +15,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.config import Settings
-from assistant.feedback import FEEDBACK_FORMAT
-from assistant.render import highlight, link_markers, render_answer, render_passage, render_review
-from assistant.webapp import (
-    EMPTY_QUESTION,
-    ChatController,
-    build_app,
-    parse_history,
-    server_address,
-)
+from assistant.web.controller import EMPTY_QUESTION, ChatController, parse_history
+from assistant.web.feedback import FEEDBACK_FORMAT
+from assistant.web.layout import build_app, server_address
+from assistant.web.render import highlight, link_markers, render_answer, render_passage, render_review
 
 OUR_TAGS = re.compile(r"</?mark>|<br>")
 

@@ -1,31 +1,25 @@
-"""The web chat: `build_app(assistant) -> gr.Blocks`, a thin Gradio shell around `ChatController`.
+"""The chat's logic, apart from Gradio's layout: answer, open a passage, feedback, sources, rebuild.
 
-`ChatController` holds the logic of every event (answer, open a passage, feedback, sources, rebuild)
-and knows nothing of Gradio's layout, so tests drive it with a fake assistant.
+`ChatController` knows nothing of the page, so tests drive it with a fake assistant.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
-import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from .answering import BACKENDS, QuestionError
-from .config import Settings
+from ..answering import QuestionError
+from ..index_state import IndexState, IndexStatus
 from .feedback import FeedbackError, feedback_record, write_feedback
-from .indexing import IndexState, IndexStatus
 from .render import (
-    STYLE,
-    VIEWER_JS,
     escape_text,
     render_answer,
     render_notice,
@@ -35,9 +29,10 @@ from .render import (
 )
 
 if TYPE_CHECKING:
-    from .bot import Assistant
+    from ..bot import Assistant
 
 log = logging.getLogger(__name__)
+
 
 EXAMPLES = (
     "Who directed the film?",
@@ -232,145 +227,3 @@ def _turn(question: str, turns: list[Turn], answer: Any, bot: Assistant, index: 
         "backend": bot.settings.backend,
         "top_k": bot.settings.top_k,
     }
-
-
-def build_app(assistant: Assistant | Future[Assistant], settings: Settings | None = None) -> gr.Blocks:
-    """Return the Gradio app around `assistant` (or a Future of it: the page opens while it loads)."""
-    if settings is None:
-        settings = assistant.settings if not isinstance(assistant, Future) else Settings.from_env()
-    controller = ChatController(assistant)
-    with gr.Blocks(title="Ai Weiwei: Never Sorry — review assistant") as app:
-        gr.HTML(f"<style>{STYLE}</style>", js_on_load=None)
-        gr.Markdown(
-            "## Ai Weiwei: Never Sorry — ask the reviews\n"
-            "Answers come only from the film's reviews; every claim cites the passage it rests on."
-        )
-        banner = gr.HTML(controller.loading_status()[0])
-        with gr.Tab("Chat"):
-            chat = _chat_panel(settings)
-        with gr.Tab("Sources") as sources_tab:
-            sources = gr.HTML(elem_id="sources")
-            rebuild_button = gr.Button("Rebuild index", elem_id="rebuild-index")
-            rebuild_status = gr.HTML(elem_id="rebuild-status")
-        _wire_chat(controller, chat)
-        _wire_loading(controller, app, banner)
-        for event in (app.load, sources_tab.select):
-            event(controller.sources, outputs=sources, api_visibility="private")
-        rebuild_button.click(
-            controller.rebuild, outputs=rebuild_status, concurrency_id="rebuild", api_visibility="private"
-        ).then(controller.sources, outputs=sources, api_visibility="private")
-        gr.api(controller.ask_api, api_name="ask")
-    return app
-
-
-def _chat_panel(settings: Settings) -> dict[str, Any]:
-    """Lay out the chat tab; return its components by name."""
-    parts: dict[str, Any] = {"messages": gr.State([]), "turns": gr.State([])}
-    with gr.Row():
-        with gr.Column(scale=3):
-            parts["chatbot"] = gr.Chatbot(
-                elem_id="chat",
-                height="70vh",
-                min_height=420,
-                latex_delimiters=[],
-                show_label=False,
-                layout="panel",
-                buttons=["copy", "copy_all"],
-            )
-            parts["textbox"] = gr.Textbox(
-                placeholder="Ask about the film, e.g. who directed it", show_label=False, submit_btn=True
-            )
-            parts["notice"] = gr.HTML(elem_id="notice")
-            with gr.Row():
-                parts["examples"] = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
-                parts["new_chat"] = gr.Button("New chat", size="sm", variant="stop", elem_id="new-chat")
-        with gr.Column(scale=2):
-            with gr.Accordion("Settings", open=False):
-                parts["backend"] = gr.Dropdown(list(BACKENDS), value=settings.backend, label="Answer backend")
-                parts["top_k"] = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages retrieved")
-            parts["viewer"] = gr.HTML(
-                VIEWER_HINT, js_on_load=VIEWER_JS, elem_id="review-viewer", max_height=760
-            )
-    return parts
-
-
-def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
-    """Connect the chat events: ask, examples, new chat, passage clicks, feedback."""
-    chatbot, messages = parts["chatbot"], parts["messages"]
-    outputs = [chatbot, messages, parts["turns"], parts["textbox"], parts["notice"]]
-    answer_inputs = [messages, parts["turns"], parts["backend"], parts["top_k"]]
-
-    def respond(question: str, *state: Any) -> Iterator[tuple[Any, ...]]:
-        for shown, *rest in controller.respond(question, *state):
-            yield (shown, shown, *rest)
-
-    asks = [(parts["textbox"].submit, parts["textbox"])]
-    asks += [(button.click, button) for button in parts["examples"]]
-    for trigger, question in asks:
-        trigger(respond, [question, *answer_inputs], outputs, concurrency_id="chat", api_visibility="private")
-    for reset in (parts["new_chat"].click, chatbot.clear):
-        reset(
-            lambda: ([], [], [], "", "", VIEWER_HINT),
-            None,
-            [*outputs, parts["viewer"]],
-            api_visibility="private",
-        )
-
-    def open_passage(event: gr.EventData) -> str:
-        field = lambda name: getattr(event, name, None)  # noqa: E731 - the span sent by VIEWER_JS
-        return controller.open_passage(field("review_id") or "", field("start"), field("end"))
-
-    parts["viewer"].click(open_passage, outputs=parts["viewer"], api_visibility="private")
-
-    def like(turns: list[Turn], event: gr.LikeData) -> None:
-        if controller.record_feedback(turns, event.index, event.liked):
-            gr.Info("Thanks, your feedback was saved.")
-
-    parts["chatbot"].like(like, parts["turns"], None, api_visibility="private")
-
-
-def _wire_loading(controller: ChatController, app: gr.Blocks, banner: gr.HTML) -> None:
-    """Poll the loading assistant once a second until it is ready, updating the banner."""
-    loading = controller.loading_status()[1]
-    timer = gr.Timer(1.0, active=loading)
-
-    def tick() -> tuple[str, gr.Timer]:
-        text, still_loading = controller.loading_status()
-        return text, gr.Timer(active=still_loading)
-
-    timer.tick(tick, outputs=[banner, timer], api_visibility="private")
-    app.load(tick, outputs=[banner, timer], api_visibility="private")
-
-
-def server_address(settings: Settings, environ: Mapping[str, str] | None = None) -> tuple[str, int]:
-    """Return (host, port): GRADIO_SERVER_NAME / GRADIO_SERVER_PORT win over the settings."""
-    environ = os.environ if environ is None else environ
-    host = environ.get("GRADIO_SERVER_NAME") or settings.host
-    return host, int(environ.get("GRADIO_SERVER_PORT") or settings.port)
-
-
-def serve(settings: Settings) -> None:
-    """Open the chat at once and load the assistant in the background; serve until interrupted."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    host, port = server_address(settings)
-    print("Loading the reviews and models in the background (about 10 s)…", flush=True)
-    loading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load").submit(_load, settings)
-    app = build_app(loading, settings)
-    app.launch(server_name=host, server_port=port)
-
-
-def _load(settings: Settings) -> Assistant:
-    from .bot import load_assistant
-
-    started = time.perf_counter()
-
-    def on_progress(done: int, total: int) -> None:
-        print(f"\rBuilding the index: {done}/{total} chunks", end="\n" if done == total else "", flush=True)
-
-    try:
-        bot = load_assistant(settings, on_progress=on_progress)
-    except Exception as exc:
-        print(f"The assistant could not start: {exc}", flush=True)
-        raise
-    print(f"Assistant ready in {time.perf_counter() - started:.1f} s.", flush=True)
-    return bot

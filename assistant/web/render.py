@@ -11,10 +11,11 @@ import datetime as dt
 import html
 import re
 from collections.abc import Mapping
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .indexing import IndexState, IndexStatus
+from ..index_state import IndexState, IndexStatus
 
 #: Characters of review text shown on each side of a quoted span in a passage card.
 CONTEXT_CHARS = 240
@@ -22,9 +23,9 @@ CONTEXT_CHARS = 240
 _MARKER_RE = re.compile(r"\[(\d{1,3})\]")
 
 if TYPE_CHECKING:
-    from .answering import Answer
-    from .citations import Citation
-    from .corpus import Review
+    from ..answering import Answer
+    from ..citations import Citation
+    from ..corpus import Review
 
 
 def escape_text(text: str) -> str:
@@ -203,73 +204,12 @@ def render_index_status(status: IndexStatus) -> str:
     return "".join(parts)
 
 
-#: Styles for the chat's own HTML; gradio theme variables keep it readable in light and dark mode.
-STYLE = """
-.answer .answer-text { margin: 0 0 .5em; }
-.answer.refused { border-left: 4px solid #c2410c; padding-left: .75em; }
-.closest-label { font-size: .85em; color: #6b7280; margin: .5em 0 .25em; }
-.closest .passage { opacity: .8; }
-.answer .refusal-label { font-weight: 600; color: #c2410c; margin: 0 0 .25em; }
-.answer .flagged { font-size: .85em; color: #b45309; }
-.cite-marker { font-weight: 600; text-decoration: none; }
-.passages { display: flex; flex-direction: column; gap: .5em; margin: .5em 0; }
-.passage { border: 1px solid var(--border-color-primary, #ddd); border-radius: 8px; padding: .5em .75em;
-  cursor: pointer; font-size: .9em; background: var(--background-fill-secondary, #fafafa); }
-.passage:hover, .passage.flash { border-color: var(--color-accent, #f97316); }
-.passage-head { margin-bottom: .25em; }
-.passage-title { font-weight: 600; }
-.passage-meta { color: var(--body-text-color-subdued, #666); font-size: .9em; }
-.open-passage { font-size: .85em; }
-mark { background: #fde68a; color: #111; padding: 0 .1em; border-radius: 2px; }
-.timings { font-size: .8em; color: var(--body-text-color-subdued, #666); }
-.timings table { margin: .25em 0; }
-.timings td { padding: 0 .75em 0 0; border: none; }
-.notice { padding: .4em .75em; border-radius: 6px; font-size: .9em; }
-.notice-info { background: #e0f2fe; color: #075985; }
-.notice-error { background: #fee2e2; color: #991b1b; }
-.review-head { position: sticky; top: 0; padding-bottom: .25em;
-  background: var(--background-fill-primary, #fff); }
-.review-view h3 { margin: 0; }
-.review-text { line-height: 1.5; }
-.index-state.state-stale b, .index-state.state-missing b { color: #c2410c; }
-.index-state.state-up-to-date b { color: #15803d; }
-table.sources { width: 100%; }
-"""
+def static_text(name: str) -> str:
+    """Return a file of assistant/web/static (the chat's CSS and JavaScript)."""
+    return resources.files(__package__).joinpath("static", name).read_text(encoding="utf-8")
 
-# Runs once in the browser: a click on a passage card (or an [n] marker) opens the passage in the
-# review viewer; chatbot HTML is sanitized (no data-* attributes), so the span travels in the href.
-VIEWER_JS = """
-window.__nsOpenPassage = (data) => trigger('click', data);
-if (!window.__nsListening) {
-  window.__nsListening = true;
-  document.addEventListener('click', (event) => {
-    const marker = event.target.closest('a.cite-marker');
-    const card = marker ? document.getElementById(marker.getAttribute('href').slice(1))
-                        : event.target.closest('.passage');
-    if (!card) return;
-    const link = card.querySelector('a.open-passage');
-    if (!link || event.target.closest('summary')) return;
-    event.preventDefault();
-    card.scrollIntoView({block: 'nearest'});
-    card.classList.add('flash');
-    setTimeout(() => card.classList.remove('flash'), 1500);
-    const span = link.getAttribute('href').split('=')[1].split(':');
-    const end = span.pop(), start = span.pop();
-    window.__nsOpenPassage({review_id: decodeURIComponent(span.join(':')), start, end});
-  });
-}
-watch('value', () => {
-  const mark = element.querySelector('mark');
-  if (!mark) return;
-  // Centre the span inside the viewer's own scroll box, then bring the viewer on screen if needed.
-  let box = mark.parentElement;
-  const scrolls = (el) =>
-    el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(el).overflowY);
-  while (box && box !== document.body && !scrolls(box)) box = box.parentElement;
-  if (box && box !== document.body) {
-    const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
-    box.scrollTop += offset - box.clientHeight / 2;
-  }
-  mark.scrollIntoView({block: 'nearest'});
-});
-"""
+
+#: Styles for the chat's own HTML (static/chat.css).
+STYLE = static_text("chat.css")
+#: The review viewer's script (static/viewer.js), given to the viewer component as its `js_on_load`.
+VIEWER_JS = static_text("viewer.js")
