@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .corpus import Review
 from .retrieval import Hit
+from .spans import inside
 
 MARKER_RE = re.compile(r"\[(\d{1,3})\]")
 
@@ -40,10 +41,7 @@ def quote_matches(citation: Citation, reviews: Mapping[str, Review]) -> bool:
 
 def within_hits(citation: Citation, hits: Sequence[Hit]) -> bool:
     """True when the cited span lies inside one of the retrieved passages."""
-    return any(
-        h.review_id == citation.review_id and h.start <= citation.start and citation.end <= h.end
-        for h in hits
-    )
+    return any(inside(citation, h) for h in hits)
 
 
 def verify_citations(

@@ -44,6 +44,12 @@ def resolve_model_path(name: str) -> str:
 def load_embedder(name: str) -> Embedder:
     """Return the LangChain embeddings for the model `name`, on the CPU, normalised vectors."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:  # the engine HuggingFaceEmbeddings runs: say so plainly when it is missing
+        import sentence_transformers
+    except ImportError as exc:
+        raise EmbeddingError(
+            "sentence-transformers is not installed: `pip install 'sentence-transformers>=5,<7'`"
+        ) from exc
     from langchain_huggingface import HuggingFaceEmbeddings
     from transformers.utils import logging as transformers_logging
 
@@ -61,7 +67,8 @@ def load_embedder(name: str) -> Embedder:
             "This machine may have no access to a model hub: use a local folder "
             f"(ASSISTANT_EMBEDDING_MODEL=/path/to/model) or the packaged default {PACKAGED_MODEL!r}."
         )
-        raise EmbeddingError(f"could not load embedding model {name!r}: {exc}\n{hint}") from exc
+        engine = f"sentence-transformers {sentence_transformers.__version__}"
+        raise EmbeddingError(f"could not load embedding model {name!r} ({engine}): {exc}\n{hint}") from exc
 
 
 def embed_in_batches(

@@ -15,6 +15,7 @@ from .chunking import Span
 from .citations import Citation, quote_matches, strip_markers
 from .corpus import Review
 from .retrieval import Hit
+from .spans import overlap
 
 REFUSAL_KINDS = ("unanswerable", "off_topic")
 RECALL_KS = (1, 3, 5, 10)
@@ -140,11 +141,9 @@ def token_f1(answer: str, aliases: Sequence[str]) -> float:
 
 
 def covers(span: Span | Hit | Citation, evidence: Evidence, review_id: str) -> bool:
-    """True when `span` (same review) overlaps at least half of the evidence span."""
-    if review_id != evidence.review_id:
-        return False
-    overlap = min(span.end, evidence.end) - max(span.start, evidence.start)
-    return overlap >= max(1, (evidence.end - evidence.start) // 2)
+    """True when `span` (of the review `review_id`) overlaps at least half of the evidence span."""
+    shared = overlap(Evidence(review_id, span.start, span.end), evidence)
+    return shared >= max(1, (evidence.end - evidence.start) // 2)
 
 
 def evidence_rank(hits: Sequence[Hit], evidence: Sequence[Evidence]) -> int | None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from .answering import Draft
-from .citations import MARKER_RE, Citation
+from .citations import MARKER_RE, Citation, cite_span
 from .corpus import Review
 from .extractive import candidate_sentences
 from .retrieval import Hit, tokenize
@@ -82,17 +82,10 @@ def narrow_span(hit: Hit, reviews: Mapping[str, Review], claim: str, min_overlap
 
 def _cite(number: int, hit: Hit, reviews: Mapping[str, Review], claim: str) -> Citation:
     review = reviews.get(hit.review_id)
-    start, end = narrow_span(hit, reviews, claim) if claim and review else (hit.start, hit.end)
-    quote = review.text[start:end] if review else hit.text
-    return Citation(
-        number=number,
-        review_id=hit.review_id,
-        review_title=review.title if review else hit.review_id,
-        start=start,
-        end=end,
-        quote=quote,
-        review_date=review.date if review else None,
-    )
+    if review is None:  # a passage of a review no longer loaded: the citation check drops it
+        return Citation(number, hit.review_id, hit.review_id, hit.start, hit.end, hit.text)
+    start, end = narrow_span(hit, reviews, claim) if claim else (hit.start, hit.end)
+    return cite_span(number, review, start, end)
 
 
 def hide_sentinel(pieces: Iterable[str]) -> Iterator[str]:
