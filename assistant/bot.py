@@ -15,7 +15,7 @@ from .answering import Answer, AnswerBackend, Pipeline, backend_spec
 from .chain import ChainInput, answer_chain
 from .config import ENV_PREFIX, Settings
 from .conversation import History
-from .corpus import Review, load_reviews
+from .corpus import CorpusError, Review, read_corpus
 from .embedding import Embedder, load_embedder
 from .evidence import WordVectors
 from .index_state import IndexStatus, index_status
@@ -130,7 +130,8 @@ class Assistant:
                 f"the index does not match the settings ({mismatch}): run `assistant index`."
             )
         collection = self.store.collection(manifest.generation)
-        reviews = {r.id: r for r in load_reviews(Path(self.settings.corpus_dir))}
+        corpus = read_corpus(Path(self.settings.corpus_dir))
+        reviews = {r.id: r for r in corpus.reviews}
         retriever = self._make_retriever(
             DenseIndex(self.store.client, collection.name, self.models.embedder),
             KeywordIndex(load_all_hits(collection)),
@@ -138,6 +139,8 @@ class Assistant:
         )
         known_words = corpus_words(reviews)
         with self._lock:
+            #: Set while some review files can't be used: answers come from the others meanwhile.
+            self.corpus_warning: str | None = corpus.warning()
             self.reviews: dict[str, Review] = reviews
             self.known_words = known_words
             self.retriever = retriever
@@ -180,11 +183,13 @@ class Assistant:
     def _retrieve(self, question: str, k: int) -> list[Hit]:
         """Retrieve; if the generation in use vanished under us, follow the manifest and retry once."""
         try:
-            return self.retriever.retrieve(question, k)
+            hits = self.retriever.retrieve(question, k)
         except Exception:
             if not self.follow_index():
                 raise
-            return self.retriever.retrieve(question, k)
+            hits = self.retriever.retrieve(question, k)
+        # Passages of a review whose file can't be read now (see `corpus_warning`) are left out.
+        return [h for h in hits if h.review_id in self.reviews]
 
     def _pipeline(self) -> Pipeline:
         self.follow_index()
@@ -282,6 +287,11 @@ def load_assistant(
         except BuildLockedError:
             # Another process is building: answer from the live index meanwhile (reading needs no
             # lock); the assistant follows the new generation once that build ends.
+            if store.read_manifest() is None:
+                raise
+        except CorpusError:
+            # A bad review file: no build, but the last good index still answers (with a warning
+            # naming the files, `Assistant.corpus_warning`) until they are fixed.
             if store.read_manifest() is None:
                 raise
     return Assistant(settings, models, store)

@@ -19,7 +19,7 @@ from .index_state import IndexState, index_status
 from .indexing import BuildLockedError, build_index, repair_index
 from .llm_local import GenerativeError
 from .store import IndexStateError
-from .terminal import format_answer, progress_bar
+from .terminal import for_terminal, format_answer, progress_bar
 
 #: Errors a user can act on: printed as one clear message, exit status 2, no traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (
@@ -164,6 +164,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     for label in ("added", "changed", "removed") if status.state is not IndexState.BROKEN else ():
         for review_id in getattr(changes, label):
             print(f"  {label} since last build: {review_id}")
+    for problem in status.problems:
+        print(f"  cannot use: {for_terminal(problem)}")
     return 0 if status.state is IndexState.UP_TO_DATE else 1
 
 
@@ -195,6 +197,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not args.jsonl and args.question is None:
         raise ValueError('give a question, e.g. assistant ask "Who directed the film?", or use --jsonl')
     bot = load_assistant(settings, on_progress=progress_bar())
+    if bot.corpus_warning:
+        print(
+            f"warning: {for_terminal(bot.corpus_warning)}\n(answering from the other reviews)",
+            file=sys.stderr,
+        )
     if args.jsonl:
         from .batch import answer_lines
 

@@ -143,24 +143,54 @@ def review_paths(corpus_dir: Path) -> list[Path]:
     )
 
 
-def load_reviews(corpus_dir: Path) -> list[Review]:
-    """Return every review in `corpus_dir`; raise CorpusError listing every bad file at once."""
+@dataclass(frozen=True)
+class Corpus:
+    """The reviews that load, and one line per file that doesn't (its name and why)."""
+
+    reviews: tuple[Review, ...]
+    problems: tuple[str, ...] = ()
+
+    def warning(self) -> str | None:
+        """The message naming every bad file, or None when all load."""
+        if not self.problems:
+            return None
+        return "some review files cannot be used:\n  " + "\n  ".join(self.problems)
+
+
+def read_corpus(corpus_dir: Path) -> Corpus:
+    """Return the reviews of `corpus_dir` that load, and the problems of those that don't.
+
+    Never raises for a bad file (answering goes on without it); raises CorpusError only when the
+    folder is missing or holds no review file. Files whose review id is claimed twice are both left
+    out: which one is meant is not for us to guess.
+    """
     paths = review_paths(corpus_dir)
     if not paths:
         raise CorpusError(
             f"corpus folder {corpus_dir} has no review files (*.md or *.txt). "
             "Add one with `assistant add-review PAGE.txt --title ...`."
         )
+    duplicates = duplicate_ids(paths)
+    claimed = {p.stem for p in paths}
+    twice = {stem for stem in claimed if sum(p.stem == stem for p in paths) > 1}
     reviews, problems = [], []
     for path in paths:
+        if path.stem in twice:
+            continue
         try:
             reviews.append(parse_review(path))
         except CorpusError as exc:
             problems.append(str(exc))
-    problems += duplicate_ids(paths)
-    if problems:
-        raise CorpusError("some review files cannot be used:\n  " + "\n  ".join(problems))
-    return reviews
+    return Corpus(tuple(reviews), tuple(problems + duplicates))
+
+
+def load_reviews(corpus_dir: Path) -> list[Review]:
+    """Return every review in `corpus_dir`; raise CorpusError listing every bad file at once."""
+    corpus = read_corpus(corpus_dir)
+    warning = corpus.warning()
+    if warning:
+        raise CorpusError(warning)
+    return list(corpus.reviews)
 
 
 def duplicate_ids(paths: list[Path]) -> list[str]:

@@ -8,7 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from .config import Settings
-from .corpus import Review, load_reviews
+from .corpus import Review, read_corpus
 from .store import IndexStateError, Manifest, Store, check_store, open_store
 
 
@@ -52,11 +52,14 @@ class IndexStatus:
     reason: str | None = None
     changes: ReviewChanges | None = None
     manifest: Manifest | None = None
+    # Review files that can't be used (name and why); the index answers from the others meanwhile.
+    problems: tuple[str, ...] = ()
 
 
 def index_status(settings: Settings, store: Store | None = None) -> IndexStatus:
     """Return the index's `IndexStatus`: missing, stale, up to date or broken, and why."""
-    reviews = load_reviews(Path(settings.corpus_dir))
+    corpus = read_corpus(Path(settings.corpus_dir))
+    reviews, problems = list(corpus.reviews), corpus.problems
     problem: str | None
     try:
         store = store or open_store(settings)
@@ -65,14 +68,27 @@ def index_status(settings: Settings, store: Store | None = None) -> IndexStatus:
         problem = str(exc).splitlines()[0]
     if problem:
         advice = f"{problem}: run `assistant index --rebuild`"
-        return IndexStatus(IndexState.BROKEN, advice, diff_reviews(reviews, None))
+        return IndexStatus(IndexState.BROKEN, advice, diff_reviews(reviews, None), problems=problems)
     assert store is not None
     manifest = store.read_manifest()
     changes = diff_reviews(reviews, manifest)
     if manifest is None:
-        return IndexStatus(IndexState.MISSING, "no index built yet", changes)
+        return IndexStatus(IndexState.MISSING, "no index built yet", changes, problems=problems)
+    if problems:  # a review that can't be read is left out of `changes`: say why, not "removed"
+        changes = ReviewChanges(
+            changes.added,
+            changes.changed,
+            tuple(r for r in changes.removed if not _named(r, problems)),
+            changes.unchanged,
+        )
     reason = manifest.settings_mismatch(settings)
     if reason is None and (changes.added or changes.changed or changes.removed):
         reason = "the corpus changed since the last build"
+    if reason is None and problems:
+        reason = "some review files cannot be used; answers leave them out until they are fixed"
     state = IndexState.STALE if reason else IndexState.UP_TO_DATE
-    return IndexStatus(state, reason, changes, manifest)
+    return IndexStatus(state, reason, changes, manifest, problems)
+
+
+def _named(review_id: str, problems: Sequence[str]) -> bool:
+    return any(review_id in problem for problem in problems)

@@ -253,3 +253,38 @@ def test_asking_does_not_wait_for_a_build_running_elsewhere(tmp_path: Path) -> N
             fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
             with pytest.raises(BuildLockedError):  # nothing to read yet: the lock is the message
                 load_assistant(empty)
+
+
+def test_a_bad_review_file_never_takes_answering_down(tmp_path: Path) -> None:
+    """With an index built, a broken file and a duplicate id: answers go on from the other reviews,
+    and the warning names every bad file until they are fixed."""
+    import subprocess
+    import sys
+
+    shutil.copytree(SHIPPED_CORPUS, tmp_path / "corpus")
+    settings = Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index")
+    load_assistant(settings)  # builds the index
+    (tmp_path / "corpus" / "zz-bad.md").write_text("---\ntitle: Bad\ndate: 2012-13-45\n---\nText.\n")
+    (tmp_path / "corpus" / "review-000.txt").write_text("A second file claiming review-000.\n")
+
+    bot = load_assistant(settings)
+    assert bot.corpus_warning is not None
+    assert "zz-bad.md" in bot.corpus_warning and "review-000.txt" in bot.corpus_warning
+    answer = bot.ask("How long was Ai Weiwei detained?")
+    assert not answer.refused and "81 days" in answer.text
+    assert {c.review_id for c in answer.citations} <= set(bot.reviews) == {"review-001"}
+
+    from assistant.index_state import index_status
+
+    status = index_status(settings)
+    assert status.state.value == "stale" and len(status.problems) == 2
+    env = {"ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
+    run = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "status"],
+        capture_output=True, text=True, timeout=120, env={**__import__("os").environ, **env},
+    )  # fmt: skip
+    assert run.returncode == 1 and "cannot use" in run.stdout and "zz-bad.md" in run.stdout
+
+    (tmp_path / "corpus" / "zz-bad.md").unlink()
+    (tmp_path / "corpus" / "review-000.txt").unlink()
+    assert load_assistant(settings).corpus_warning is None

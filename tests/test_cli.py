@@ -154,17 +154,28 @@ def test_add_review_of_a_page_with_only_boilerplate_is_refused(
     assert list(tmp_path.glob("*.md")) == []
 
 
-@pytest.mark.parametrize("command", ["index", "status"])
-def test_bad_corpus_exits_2_with_an_error_message(
-    settings: Settings, command: str, capsys: pytest.CaptureFixture[str]
+def test_bad_corpus_stops_a_build_with_an_error_message(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (Path(settings.corpus_dir) / "review-002.md").write_bytes(
         "---\ntitle: Café\n---\nTexte.\n".encode("latin-1")
     )
-    assert cli.main([command, *_where(settings)]) == 2
+    assert cli.main(["index", *_where(settings)]) == 2
     out, err = capsys.readouterr()
     assert err.startswith("error: some review files cannot be used:")
     assert "review-002.md: not UTF-8" in err
+    assert "Traceback" not in err + out
+
+
+def test_bad_corpus_file_is_named_by_status_which_still_reports(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (Path(settings.corpus_dir) / "review-002.md").write_bytes(
+        "---\ntitle: Café\n---\nTexte.\n".encode("latin-1")
+    )
+    assert cli.main(["status", *_where(settings)]) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("index: ") and "cannot use: " in out and "review-002.md: not UTF-8" in out
     assert "Traceback" not in err + out
 
 

@@ -84,12 +84,15 @@ class ChatController:
     def loading_status(self) -> tuple[str, bool]:
         """Return (banner HTML, still loading?)."""
         source = self._source
-        if not isinstance(source, Future):
-            return "", False
-        if not source.done():
-            return render_notice(LOADING), True
-        error = source.exception()
-        return (render_notice(f"The assistant could not start: {error}", "error") if error else ""), False
+        if isinstance(source, Future):
+            if not source.done():
+                return render_notice(LOADING), True
+            error = source.exception()
+            if error:
+                return render_notice(f"The assistant could not start: {error}", "error"), False
+        warning = getattr(self.bot, "corpus_warning", None)
+        notice = f"{warning} Answers leave these files out until they are fixed." if warning else ""
+        return (render_notice(notice, "warning") if notice else ""), False
 
     def configured(self, backend: str | None, top_k: float | None) -> Assistant:
         """Return the assistant with the chosen backend and passage count (a cheap copy)."""

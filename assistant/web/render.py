@@ -201,6 +201,8 @@ def render_index_status(status: IndexStatus) -> str:
         ids = getattr(changes, label) if stale else ()
         if ids:
             parts.append(f'<p class="index-change">{label}: {escape_text(", ".join(ids))}</p>')
+    for problem in status.problems:
+        parts.append(f'<p class="index-problem">Cannot use {escape_text(problem)}</p>')
     return "".join(parts)
 
 
