@@ -24,6 +24,7 @@ from .store import (
     check_store,
     move_aside,
     open_store,
+    reclaim_orphan_folders,
 )
 
 #: Called with (done, total) while chunks are embedded.
@@ -101,13 +102,15 @@ def build_index(
         reason = "requested" if force else (manifest.settings_mismatch(settings) if manifest else None)
         changes = diff_reviews(reviews, None if reason else manifest)
         if manifest and not reason and not (changes.added or changes.changed or changes.removed):
-            store.drop_generations(keep=manifest.generation)
+            if store.drop_generations(keep=manifest.generation):
+                reclaim_orphan_folders(settings)
             return _report(changes, manifest, reason, 0, started, manifest.generation)
         embedder = embedder or load_embedder(settings.embedding_model)
         new_manifest, embedded = _write_generation(
             settings, store, reviews, manifest, changes, embedder, on_progress
         )
         store.drop_generations(keep=new_manifest.generation)
+        reclaim_orphan_folders(settings)
     if manifest and reason:
         # After a full rebuild, still tell the user how the corpus moved relative to the old index.
         changes = diff_reviews(reviews, manifest)

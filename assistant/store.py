@@ -7,9 +7,13 @@ stays complete and usable; the orphan is deleted by the next build.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import secrets
+import shutil
+import sqlite3
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -163,6 +167,36 @@ class Store:
         for name in dropped:
             self.client.delete_collection(name)
         return dropped
+
+
+_SEGMENT_DIR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def reclaim_orphan_folders(settings: Settings) -> int:
+    """Remove the vector folders Chroma leaves behind when a collection is deleted; return bytes freed.
+
+    A local index only (a Chroma server keeps its own disk). A folder is removed only when its name is a
+    segment id that no segment of `chroma.sqlite3` names any more. The folders are listed before the
+    segments are read, so a collection created meanwhile is never taken for an orphan; builds hold
+    the build lock while they call this.
+    """
+    if settings.chroma_host:
+        return 0
+    root = Path(settings.index_dir) / "chroma"
+    database = root / "chroma.sqlite3"
+    if not database.exists():
+        return 0
+    folders = [p for p in root.iterdir() if p.is_dir() and _SEGMENT_DIR.match(p.name)]
+    if not folders:
+        return 0
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)) as db:
+        live = {str(row[0]) for row in db.execute("SELECT id FROM segments")}
+    freed = 0
+    for folder in folders:
+        if folder.name not in live:
+            freed += sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+            shutil.rmtree(folder, ignore_errors=True)
+    return freed
 
 
 def check_store(store: Store) -> str | None:

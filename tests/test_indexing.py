@@ -467,3 +467,37 @@ def test_missing_live_collection_is_an_index_state_error(
     store.client.delete_collection(report.generation)
     with pytest.raises(IndexStateError, match="assistant index --rebuild"):
         store.collection(report.generation)
+
+
+def test_disk_use_stays_flat_over_20_builds(settings: Settings, cached_embedder: Embedder) -> None:
+    """Chroma leaves a deleted collection's vector folder behind; builds remove those orphans."""
+    chroma = Path(settings.index_dir) / "chroma"
+
+    def disk() -> tuple[int, int]:
+        folders = [p for p in chroma.iterdir() if p.is_dir()]
+        return len(folders), sum(f.stat().st_size for f in chroma.rglob("*") if f.is_file())
+
+    sizes = []
+    for _ in range(20):
+        build_index(settings, embedder=cached_embedder, force=True)
+        sizes.append(disk())
+    # The manifest's collection and the two generations kept (live and previous): three folders.
+    assert all(folders <= 3 for folders, _ in sizes), sizes
+    assert sizes[-1][1] <= 1.15 * sizes[9][1], sizes  # flat once SQLite reuses its free pages
+    assert build_index(settings, embedder=cached_embedder).did_nothing
+
+
+def test_reclaiming_leaves_a_chroma_server_and_live_folders_alone(
+    settings: Settings, cached_embedder: Embedder
+) -> None:
+    from assistant.store import reclaim_orphan_folders
+
+    build_index(settings, embedder=cached_embedder)
+    chroma = Path(settings.index_dir) / "chroma"
+    live = sorted(p.name for p in chroma.iterdir() if p.is_dir())
+    orphan = chroma / "0123abcd-0000-4000-8000-000000000000"
+    orphan.mkdir()
+    (orphan / "data_level0.bin").write_bytes(b"x" * 1000)
+    assert reclaim_orphan_folders(settings.replace(chroma_host="127.0.0.1")) == 0 and orphan.exists()
+    assert reclaim_orphan_folders(settings) == 1000
+    assert sorted(p.name for p in chroma.iterdir() if p.is_dir()) == live
