@@ -146,3 +146,12 @@ def _wait_for_feedback(path: Path, question: str, timeout: float = 15.0) -> dict
                     return record
         time.sleep(0.2)
     raise AssertionError(f"no feedback for {question!r} in {path}")
+
+
+def test_markdown_and_html_in_a_question_show_as_typed_and_fetch_nothing(page):
+    question = "What about ![pixel](http://127.0.0.1:9/pixel.png) and <b>bold</b> **stars**?"
+    ask(page, question)
+    user = page.locator('[data-testid="user"]').last
+    expect(user).to_contain_text("![pixel](http://127.0.0.1:9/pixel.png)")
+    expect(user).to_contain_text("<b>bold</b> **stars**")
+    assert user.locator("img, b, strong").count() == 0

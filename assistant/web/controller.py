@@ -20,7 +20,7 @@ from ..answering import QuestionError
 from ..index_state import IndexState, IndexStatus
 from .feedback import FeedbackError, feedback_record, write_feedback
 from .render import (
-    escape_text,
+    escape_user_text,
     render_answer,
     render_notice,
     render_partial,
@@ -213,7 +213,7 @@ class ChatController:
 
 
 def _user(question: str) -> Message:
-    return {"role": "user", "content": escape_text(question)}
+    return {"role": "user", "content": escape_user_text(question)}
 
 
 def _bot(content: str) -> Message:

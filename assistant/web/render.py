@@ -33,6 +33,22 @@ def escape_text(text: str) -> str:
     return html.escape(text, quote=True).replace("\r\n", "\n").replace("\n", "<br>")
 
 
+# Characters Markdown gives meaning to (and ':' '@' '.', which make autolinks); as numeric entities
+# they show as themselves and mean nothing.
+_MARKDOWN_ACTIVE = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#+-.!|~:@"}
+
+
+def escape_user_text(text: str) -> str:
+    """Return what the user typed as inert HTML *and* Markdown: an image or link in a question is shown
+    as typed and never fetched.
+
+    >>> escape_user_text("![x](http://e.test/a.png) <b> &#33;")
+    '&#33;&#91;x&#93;&#40;http&#58;//e&#46;test/a&#46;png&#41; &lt;b&gt; &amp;&#35;33;'
+    """
+    inert = "".join(_MARKDOWN_ACTIVE.get(c) or html.escape(c, quote=True) for c in text)
+    return inert.replace("\r\n", "\n").replace("\n", "<br>")
+
+
 def cite_anchor(turn: int, number: int) -> str:
     """Return the element id of passage card `number` under answer `turn`: (2, 1) -> 'cite-2-1'."""
     return f"cite-{turn}-{number}"
