@@ -268,3 +268,17 @@ def test_feedback_with_a_made_up_rating_or_a_forged_turn_is_not_stored(tmp_path)
     assert not controller.record_feedback(turns, 1, "<img src=x>")
     assert not controller.record_feedback([{"message_index": 1, "answer": "not a dict"}], 1, True)
     assert not bot.settings.feedback_path.exists()
+
+
+def test_feedback_is_rate_limited_per_client(tmp_path):
+    from assistant.web.controller import FEEDBACK_PER_MINUTE
+
+    controller, bot = make_controller(tmp_path)
+    _, turns, *_ = run(controller, "Who directed the film?")[-1]
+    saved = [
+        controller.record_feedback(turns, 1, True, client="10.0.0.1") for _ in range(FEEDBACK_PER_MINUTE + 5)
+    ]
+    assert saved.count(True) == FEEDBACK_PER_MINUTE and saved[-5:] == [False] * 5
+    assert controller.record_feedback(turns, 1, False, client="10.0.0.2")  # another client is not held back
+    lines = bot.settings.feedback_path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == FEEDBACK_PER_MINUTE + 1

@@ -18,7 +18,7 @@ import gradio as gr
 
 from ..answering import QuestionError
 from ..index_state import IndexState, IndexStatus
-from .feedback import FeedbackError, feedback_record, write_feedback
+from .feedback import FeedbackError, RateLimit, feedback_record, write_feedback
 from .render import (
     escape_user_text,
     render_answer,
@@ -42,6 +42,8 @@ EXAMPLES = (
 EMPTY_QUESTION = "Type a question about the film first, or pick one of the examples below."
 VIEWER_HINT = "<p class='viewer-hint'>Click a cited passage to read it in its review.</p>"
 
+#: Feedback records one client (IP address) may add per minute.
+FEEDBACK_PER_MINUTE = 30
 LOADING = "Loading the reviews and models (the first start also builds the index)…"
 
 Message = dict[str, str]
@@ -73,6 +75,7 @@ class ChatController:
 
     def __init__(self, assistant: Assistant | Future[Assistant]) -> None:
         self._source = assistant
+        self._feedback_limit = RateLimit(per_minute=FEEDBACK_PER_MINUTE)
 
     @property
     def bot(self) -> Assistant:
@@ -151,9 +154,14 @@ class ChatController:
             return render_notice(f"Review {review_id!r} is not in the corpus any more.", "error")
         return render_review(review, *span)
 
-    def record_feedback(self, turns: list[Turn], index: Any, liked: bool | str | None) -> bool:
-        """Append feedback for the answer at chat message `index`; False if there is none or it is
-        not storable (a rating other than up / down, a record over the size cap)."""
+    def record_feedback(
+        self, turns: list[Turn], index: Any, liked: bool | str | None, client: str = "local"
+    ) -> bool:
+        """Append feedback for the answer at chat message `index`; False if there is none, it is not
+        storable (a rating other than up / down, a record over the size cap), or `client` has sent
+        more than `FEEDBACK_PER_MINUTE` records in the last minute."""
+        if not self._feedback_limit.allow(client):
+            return False
         position = index[0] if isinstance(index, list | tuple) else index
         turn = next((t for t in turns if isinstance(t, dict) and t.get("message_index") == position), None)
         if turn is None or not isinstance(turn.get("answer"), dict):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,31 @@ def _citation(c: object) -> dict[str, Any]:
         "quote": _text(c.get("quote")),
         "review_date": _text(c.get("review_date"))[:40] or None,
     }
+
+
+class RateLimit:
+    """At most `per_minute` events per client in any sliding minute (thread-safe, in memory).
+
+    >>> limit = RateLimit(per_minute=2)
+    >>> [limit.allow("1.2.3.4", now=t) for t in (0, 1, 2, 61)]
+    [True, True, False, True]
+    """
+
+    def __init__(self, per_minute: int = 30, max_clients: int = 10_000) -> None:
+        self.per_minute = per_minute
+        self.max_clients = max_clients
+        self._seen: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, client: str, now: float | None = None) -> bool:
+        """Record one event of `client`; False when it is over the limit (the event is not counted)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            recent = [t for t in self._seen.get(client, []) if now - t < 60.0]
+            if len(recent) >= self.per_minute:
+                self._seen[client] = recent
+                return False
+            if client not in self._seen and len(self._seen) >= self.max_clients:
+                self._seen.clear()  # bounded memory: forget everyone rather than grow without end
+            self._seen[client] = [*recent, now]
+            return True

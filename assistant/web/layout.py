@@ -116,8 +116,9 @@ def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
 
     parts["viewer"].click(open_passage, outputs=parts["viewer"], api_visibility="private")
 
-    def like(turns: list[Turn], event: gr.LikeData) -> None:
-        if controller.record_feedback(turns, event.index, event.liked):
+    def like(turns: list[Turn], event: gr.LikeData, request: gr.Request) -> None:
+        client = request.client.host if request and request.client else "unknown"
+        if controller.record_feedback(turns, event.index, event.liked, client):
             gr.Info("Thanks, your feedback was saved.")
 
     parts["chatbot"].like(like, parts["turns"], None, api_visibility="private")
