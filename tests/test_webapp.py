@@ -282,3 +282,28 @@ def test_feedback_is_rate_limited_per_client(tmp_path):
     assert controller.record_feedback(turns, 1, False, client="10.0.0.2")  # another client is not held back
     lines = bot.settings.feedback_path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == FEEDBACK_PER_MINUTE + 1
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ("x" * 300_000, "the limit is"),
+        ('[["\\ud800", "a"]]', "lone surrogate"),
+        ("{}", "must be a JSON list"),
+        ("not json", "Bad history"),
+        ('[["only one"]]', "pairs"),
+    ],
+)
+def test_ask_api_reports_bad_history_clearly(tmp_path, history, message):
+    controller, _ = make_controller(tmp_path)
+    with pytest.raises(gr.Error) as caught:
+        controller.ask_api("Who directed the film?", history)
+    assert message in str(caught.value) and "Bad history" in str(caught.value)
+
+
+def test_ask_api_reports_a_bad_question_clearly(tmp_path):
+    controller, _ = make_controller(tmp_path)
+    for question, message in (("\ud800 who?", "lone surrogate"), ("   ", "Please type a question")):
+        with pytest.raises(gr.Error, match=message):
+            controller.ask_api(question)

@@ -55,9 +55,21 @@ def history_pairs(turns: Sequence[Turn]) -> list[tuple[str, str]]:
     return [(t["question"], t["answer"]["text"]) for t in turns if t.get("answer")]
 
 
+#: The longest history the /ask API takes, in characters of JSON.
+MAX_HISTORY_CHARS = 200_000
+
+
 def parse_history(history_json: str) -> list[tuple[str, str]]:
-    """Return pairs from '[["q", "a"], ...]' or '[{"question": .., "answer": ..}]'; raise ValueError."""
-    data = json.loads(history_json or "[]")
+    """Return pairs from '[["q", "a"], ...]' or '[{"question": .., "answer": ..}]'; raise ValueError
+    saying what is wrong (not JSON, too long, nested too deeply, not text, not pairs)."""
+    if not isinstance(history_json, str):
+        raise ValueError("history must be a JSON string")
+    if len(history_json) > MAX_HISTORY_CHARS:
+        raise ValueError(f"history is {len(history_json):,} characters; the limit is {MAX_HISTORY_CHARS:,}")
+    try:
+        data = json.loads(history_json or "[]")
+    except RecursionError:
+        raise ValueError("history is nested too deeply to be a list of pairs") from None
     if not isinstance(data, list):
         raise ValueError("history must be a JSON list")
     pairs = []
@@ -66,6 +78,8 @@ def parse_history(history_json: str) -> list[tuple[str, str]]:
             entry = [entry.get("question"), entry.get("answer")]
         if not (isinstance(entry, list) and len(entry) == 2 and all(isinstance(x, str) for x in entry)):
             raise ValueError('history entries must be ["question", "answer"] pairs')
+        if any("\ud800" <= c <= "\udfff" for text in entry for c in text):
+            raise ValueError("history holds a lone surrogate (not UTF-8 text)")
         pairs.append((entry[0], entry[1]))
     return pairs
 
