@@ -1,4 +1,6 @@
-"""Soak the real web app: concurrent chats while `assistant index --rebuild` runs in another process.
+"""Soak tests that take minutes: the real app, killed builds, and fuzzed batches.
+
+`chats` (the default): concurrent chats while `assistant index --rebuild` runs in another process.
 
 Copies the corpus to a temporary folder, starts `app.py` on a free loopback port, and sends questions to
 its `/ask` API from `--clients` threads until `--requests` have been tried, while another process
@@ -7,13 +9,23 @@ one before the previous, under readers' feet). Prints the counts: requests tried
 run, generations the app switched through, and the first failures. Exit 1 when any request failed.
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/soak.py --clients 20 --requests 500 --rebuilds 5
+
+`--kills N`: N times, start `assistant index --rebuild` on a corpus of the reviews and padded copies,
+SIGKILL it at a random moment, and check that `assistant status` still reads the index and a
+question is answered from it. Prints kills survived and unusable indexes.
+
+`--fuzz N`: N random JSON lines (and raw bytes) through one `assistant ask --jsonl`; every line must
+give exactly one valid UTF-8 JSON line with its id. Prints lines sent / answered / lost.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,6 +33,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -43,6 +56,104 @@ def rebuild(corpus: Path, index: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
+def cli(*args: str, corpus: Path, index: Path, stdin: bytes | None = None, timeout: float = 600) -> Any:
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index)}
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, env=env, input=stdin,
+        capture_output=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def soak_kills(kills: int, seed: int = 7) -> int:
+    """Kill rebuilds at random moments; return 1 if any left an index that can't answer."""
+    rng = random.Random(seed)
+    root = Path(tempfile.mkdtemp(prefix="soak-kill-"))
+    try:
+        corpus, index = root / "corpus", root / "index"
+        shutil.copytree(ROOT / "corpus", corpus)
+        for n in range(2, 8):  # more text, so a rebuild runs long enough to be killed in the middle
+            for source in sorted((ROOT / "corpus").glob("review-*.md")):
+                text = source.read_text(encoding="utf-8").replace("title:", f"title: copy {n} of", 1)
+                (corpus / f"{source.stem}-copy{n}.md").write_text(text, encoding="utf-8")
+        assert cli("index", "--quiet", corpus=corpus, index=index).returncode == 0
+        env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_INDEX_DIR": str(index)}
+        unusable = 0
+        for number in range(1, kills + 1):
+            build = subprocess.Popen(
+                [sys.executable, "-m", "assistant.cli", "index", "--rebuild", "--quiet"],
+                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(rng.uniform(2.0, 12.0))
+            finished = build.poll() is not None
+            build.send_signal(signal.SIGKILL)
+            build.wait()
+            status = cli("status", corpus=corpus, index=index)
+            asked = cli("ask", "How long was Ai Weiwei detained?", corpus=corpus, index=index)
+            ok = b"index: " in status.stdout and asked.returncode == 0 and b"81 days" in asked.stdout
+            unusable += not ok
+            when = "after it finished" if finished else "mid-build"
+            print(f"kill {number}: {when}; index {'answers' if ok else 'UNUSABLE'}", flush=True)
+        print(f"kills {kills}, survived {kills - unusable}, unusable indexes {unusable}")
+        return 1 if unusable else 0
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def fuzz_lines(count: int, seed: int = 11) -> list[bytes]:
+    """`count` input lines: valid questions, odd ids, wrong types, deep nesting, raw bytes."""
+    rng = random.Random(seed)
+    odd = ["\\ud800", "\\udcff", "NaN", "Infinity", "-Infinity", "1e999", "null", "[]", "{}", '"x"']
+    lines: list[bytes] = []
+    for n in range(count):
+        kind = n % 8
+        if kind == 0:
+            line = json.dumps({"id": n, "question": rng.choice(QUESTIONS)}).encode()
+        elif kind == 1:
+            line = ('{"id": ' + rng.choice(odd) + ', "question": "Who directed it?"}').encode()
+        elif kind == 2:
+            line = b'{"id": %d, "question": ' % n + b"[" * 5000 + b"]" * 5000 + b"}"
+        elif kind == 3:
+            line = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 200))).replace(b"\n", b" ")
+        elif kind == 4:
+            line = json.dumps({"id": n, "question": "x" * rng.choice((0, 10, 50_000))}).encode()
+        elif kind == 5:
+            history = [["Who directed it?", "Alison Klayman."]] * rng.randrange(0, 50)
+            line = json.dumps({"id": n, "question": "In what year?", "history": history}).encode()
+        elif kind == 6:
+            line = json.dumps({"id": n, "question": rng.choice(QUESTIONS), "history": "oops"}).encode()
+        else:
+            line = json.dumps({"id": n, "question": "\u2028" + rng.choice(QUESTIONS) + "\x85"}).encode()
+        lines.append(line)
+    return lines
+
+
+def soak_fuzz(count: int) -> int:
+    """Send fuzzed lines through `ask --jsonl`; return 1 if any line got no (valid) answer line."""
+    root = Path(tempfile.mkdtemp(prefix="soak-fuzz-"))
+    try:
+        corpus, index = root / "corpus", root / "index"
+        shutil.copytree(ROOT / "corpus", corpus)
+        lines = fuzz_lines(count)
+        started = time.perf_counter()
+        run = cli("ask", "--jsonl", corpus=corpus, index=index, stdin=b"\n".join(lines) + b"\n", timeout=3600)
+        out = run.stdout.split(b"\n")
+        out = out[:-1] if out and out[-1] == b"" else out
+        valid = 0
+        for raw in out:
+            try:
+                record = json.loads(raw.decode("utf-8", errors="strict"))
+                valid += isinstance(record, dict)
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                pass
+        lost = count - valid
+        seconds = time.perf_counter() - started
+        print(f"batch lines sent {count}, output lines {len(out)}, valid JSON {valid}, lost {lost}")
+        print(f"exit {run.returncode}, {seconds:.0f} s")
+        return 1 if lost or len(out) != count else 0
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -50,7 +161,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--rebuilds", type=int, default=5)
+    parser.add_argument("--kills", type=int, help="kill-during-build loop instead of chats")
+    parser.add_argument("--fuzz", type=int, help="fuzzed `ask --jsonl` lines instead of chats")
     args = parser.parse_args(argv)
+    if args.kills:
+        return soak_kills(args.kills)
+    if args.fuzz:
+        return soak_fuzz(args.fuzz)
     from gradio_client import Client
 
     root = Path(tempfile.mkdtemp(prefix="soak-"))
