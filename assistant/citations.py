@@ -24,11 +24,18 @@ class Citation:
     end: int
     quote: str
     review_date: str | None = None
+    # The review's distinct display label (`Review.label`); reviews may share a title.
+    review_label: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.review_label or self.review_title
 
 
 def cite_span(number: int, review: Review, start: int, end: int) -> Citation:
     """Return citation `number` of `review.text[start:end]`, its quote taken from the review itself."""
-    return Citation(number, review.id, review.title, start, end, review.text[start:end], review.date)
+    quote = review.text[start:end]
+    return Citation(number, review.id, review.title, start, end, quote, review.date, review.label)
 
 
 def quote_matches(citation: Citation, reviews: Mapping[str, Review]) -> bool:

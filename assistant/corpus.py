@@ -65,9 +65,19 @@ class Review:
 
     @property
     def label(self) -> str:
-        """Short human label: 'Title (Outlet, 2012-09-18)'."""
+        """A label that tells reviews apart: 'Title (Outlet, Author, 2012-09-18)' from what the
+        metadata knows, else the title and the review's opening words.
+
+        >>> Review("r", "Never Sorry", "Never retreat, always retweet.", date="2012-09-18").label
+        'Never Sorry (2012-09-18)'
+        >>> Review("r", "Never Sorry", "‘Never retreat, always retweet’ would be a suitable tagline.").label
+        'Never Sorry (“Never retreat, always retweet would…”)'
+        """
         extra = ", ".join(x for x in (self.outlet, self.author, self.date) if x)
-        return f"{self.title} ({extra})" if extra else f"{self.title} [{self.id}]"
+        if extra:
+            return f"{self.title} ({extra})"
+        words = re.sub(r"[‘’“”\"']", "", self.text).split()[:5]
+        return f"{self.title} (“{' '.join(words)}…”)" if words else f"{self.title} [{self.id}]"
 
 
 # Whole lines that are page furniture, never review prose. Matched against a stripped line.

@@ -30,9 +30,8 @@ def _answer_lines(answer: Any) -> str:
     if answer.refused and answer.closest:
         lines.append("Closest passages (they do not answer the question):")
     for c in answer.citations or answer.closest:
-        when = f", {c.review_date}" if c.review_date else ""
         marker = f"[{c.number}]" if answer.citations else "-"
-        lines.append(f"{marker} {c.review_title}{when} ({c.review_id}, chars {c.start}-{c.end})")
+        lines.append(f"{marker} {c.label} ({c.review_id}, chars {c.start}-{c.end})")
         lines.append(f"    “{c.quote}”")
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in answer.timings.items())
     return "\n".join(lines + ["", f"({answer.backend}; {timings})"])

@@ -76,9 +76,18 @@ def test_answer_cites_a_passage_that_opens_in_the_review_viewer(page):
 def test_follow_up_question_uses_the_chat_history(page):
     ask(page, "Who directed the film?")
     second = ask(page, "Was it her first feature?", answers=2)
-    second.locator("details.timings summary").click()
+    # How the follow-up was read shows under its answer; developer details stay off by default.
     expect(second.locator(".understood")).to_contain_text("Who directed the film?")
+    expect(second.locator("details.timings")).to_have_count(0)
     expect(second.locator(".passage").first).to_be_visible()
+
+
+def test_details_toggle_shows_timings_and_the_backend(page):
+    page.get_by_role("button", name="Settings ▼").click()
+    page.get_by_label("Show details (timings, backend)").check()
+    message = ask(page, "Who directed the film?")
+    message.locator("details.timings summary").click()
+    expect(message.locator("details.timings")).to_contain_text("Backend: extractive")
 
 
 def test_unanswerable_question_is_refused(page):

@@ -260,7 +260,7 @@ def test_review_text_cannot_put_control_codes_on_the_terminal() -> None:
     )
     shown = cli.format_answer(answer)
     assert not any(c in shown for c in "\x1b\x07\x00")
-    assert "Ai was detained[2J for 81 days." in shown and "[1] Title]0;pwned, 2012" in shown
+    assert "Ai was detained[2J for 81 days." in shown and "[1] Title]0;pwned (r, chars" in shown
 
 
 @pytest.mark.parametrize("damage", ["garbage sqlite", "live collection deleted"])

@@ -79,14 +79,41 @@ def test_highlight_never_lets_markup_through(text, a, b):
     assert html.count("<mark>") == 1
 
 
-def test_answer_message_has_cards_timings_and_no_blank_lines():
+def test_answer_message_has_cards_and_no_blank_lines_and_details_only_when_asked():
     bot = FakeAssistant()
     answer = bot.ask("Who directed it?")
     html = render_answer(answer, bot.reviews, turn=0, question="Who directed it?")
     assert 'id="cite-0-1"' in html and "<mark>Directed by Alison Klayman.</mark>" in html
-    assert "A plain review" in html and "2012-09-18" in html
-    assert '<details class="timings"><summary>Timings</summary>' in html and "12 ms" in html
-    assert "\n" not in html  # a blank line would end the chatbot's Markdown HTML block
+    assert "A plain review" in html and "2012-09-18" in html  # the review's label
+    assert "timings" not in html and "12 ms" not in html  # developer details are off by default
+    detailed = render_answer(answer, bot.reviews, turn=0, question="Who directed it?", details=True)
+    assert '<details class="timings"><summary>Details</summary>' in detailed and "12 ms" in detailed
+    assert "\n" not in html + detailed  # a blank line would end the chatbot's Markdown HTML block
+
+
+def test_a_follow_up_says_how_it_was_understood_without_details():
+    bot = FakeAssistant()
+    answer = dataclasses.replace(bot.ask("Was it her first?"), standalone_question="Was it her first? (Who?)")
+    html = render_answer(answer, bot.reviews, turn=0, question="Was it her first?")
+    assert "Understood as: Was it her first? (Who?)" in html
+
+
+def test_reviews_sharing_a_title_get_distinct_labels():
+    from assistant.corpus import load_reviews
+
+    labels = [r.label for r in load_reviews(Path(__file__).resolve().parents[1] / "corpus")]
+    assert len(set(labels)) == len(labels) == 2 and all(
+        label.startswith("Ai Weiwei: Never Sorry (") for label in labels
+    )
+
+
+def test_only_backends_that_can_run_here_are_offered():
+    from assistant.web.controller import backend_choices
+
+    runnable, hint = backend_choices()
+    assert runnable[0] == "extractive"
+    for name in ("openai", "llamacpp"):
+        assert (name in runnable) != (name in hint)
 
 
 def test_empty_question_does_not_call_the_assistant(tmp_path):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from ..answering import QuestionError
+from ..answering import BACKENDS, QuestionError
 from ..index_state import IndexState, IndexStatus
 from .feedback import FeedbackError, RateLimit, feedback_record, write_feedback
 from .render import (
@@ -57,6 +57,13 @@ def history_pairs(turns: Sequence[Turn]) -> list[tuple[str, str]]:
 
 #: The longest history the /ask API takes, in characters of JSON.
 MAX_HISTORY_CHARS = 200_000
+
+
+def backend_choices() -> tuple[list[str], str]:
+    """The backends that can run on this install, and a line naming the others and what they need."""
+    runnable = [name for name, spec in BACKENDS.items() if not spec.missing()]
+    others = [f"{name} (needs `{spec.install}`)" for name, spec in BACKENDS.items() if spec.missing()]
+    return runnable, ("Not installed here: " + "; ".join(others)) if others else ""
 
 
 def parse_history(history_json: str) -> list[tuple[str, str]]:
@@ -128,6 +135,7 @@ class ChatController:
         turns: list[Turn],
         backend: str | None = None,
         top_k: float | None = None,
+        details: bool = False,
     ) -> Iterator[tuple[list[Message], list[Turn], str, str]]:
         """Yield (messages, turns, textbox, notice) as the answer streams in."""
         question = question or ""
@@ -155,7 +163,8 @@ class ChatController:
             yield [*shown, _bot(render_notice(f"Answering failed: {exc}", "error"))], turns, "", ""
             return
         turn = _turn(question, turns, answer, bot, len(shown))
-        yield [*shown, _bot(render_answer(answer, bot.reviews, len(turns), question))], [*turns, turn], "", ""
+        message = _bot(render_answer(answer, bot.reviews, len(turns), question, details=bool(details)))
+        yield [*shown, message], [*turns, turn], "", ""
 
     def open_passage(self, review_id: str, start: Any, end: Any) -> str:
         """Return the viewer HTML: the whole review with the span marked."""

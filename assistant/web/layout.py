@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from ..answering import BACKENDS
 from ..config import Settings
 from .render import (
     STYLE,
@@ -23,7 +22,7 @@ from .render import (
 if TYPE_CHECKING:
     from ..bot import Assistant
 
-from .controller import EXAMPLES, VIEWER_HINT, ChatController, Turn
+from .controller import EXAMPLES, VIEWER_HINT, ChatController, Turn, backend_choices
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +76,16 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
             parts["notice"] = gr.HTML(elem_id="notice")
             with gr.Row():
                 parts["examples"] = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
-                parts["new_chat"] = gr.Button("New chat", size="sm", variant="stop", elem_id="new-chat")
+                parts["new_chat"] = gr.Button("New chat", size="sm", variant="secondary", elem_id="new-chat")
         with gr.Column(scale=2):
             with gr.Accordion("Settings", open=False):
-                parts["backend"] = gr.Dropdown(list(BACKENDS), value=settings.backend, label="Answer backend")
+                runnable, hint = backend_choices()
+                default = settings.backend if settings.backend in runnable else runnable[0]
+                parts["backend"] = gr.Dropdown(
+                    runnable, value=default, label="Answer backend", info=hint or None
+                )
                 parts["top_k"] = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages retrieved")
+                parts["details"] = gr.Checkbox(False, label="Show details (timings, backend)")
             parts["viewer"] = gr.HTML(
                 VIEWER_HINT, js_on_load=VIEWER_JS, elem_id="review-viewer", max_height=760
             )
@@ -92,7 +96,7 @@ def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
     """Connect the chat events: ask, examples, new chat, passage clicks, feedback."""
     chatbot, messages = parts["chatbot"], parts["messages"]
     outputs = [chatbot, messages, parts["turns"], parts["textbox"], parts["notice"]]
-    answer_inputs = [messages, parts["turns"], parts["backend"], parts["top_k"]]
+    answer_inputs = [messages, parts["turns"], parts["backend"], parts["top_k"], parts["details"]]
 
     def respond(question: str, *state: Any) -> Iterator[tuple[Any, ...]]:
         for shown, *rest in controller.respond(question, *state):

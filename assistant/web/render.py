@@ -114,32 +114,40 @@ def render_passage(citation: Citation, review: Review | None, turn: int) -> str:
     return (
         f'<div class="passage" id="{cite_anchor(turn, citation.number)}">'
         f'<div class="passage-head"><span class="passage-num">[{citation.number}]</span> '
-        f'<span class="passage-title">{escape_text(citation.review_title)}</span> '
-        f'<span class="passage-meta">{review_meta(review, citation.review_date)}</span></div>'
+        f'<span class="passage-title">{escape_text(review.label if review else citation.label)}</span></div>'
         f'<div class="passage-context">{body}</div>'
         f'<a class="open-passage" href="{passage_href(citation.review_id, citation.start, citation.end)}">'
         "Show in the full review ›</a></div>"
     )
 
 
-def render_timings(timings: Mapping[str, float], backend: str, standalone: str, question: str) -> str:
+def render_understood(standalone: str, question: str) -> str:
+    """The line under a follow-up's answer saying how it was read: 'Understood as: …' ('' if as asked)."""
+    if not standalone or standalone.strip() == question.strip():
+        return ""
+    return f'<p class="understood">Understood as: {escape_text(standalone)}</p>'
+
+
+def render_timings(timings: Mapping[str, float], backend: str) -> str:
     """Return a <details> fold with the seconds spent per stage (shown in ms) and the backend."""
     rows = "".join(
         f"<tr><td>{escape_text(stage)}</td><td>{seconds * 1000:.0f} ms</td></tr>"
         for stage, seconds in timings.items()
     )
-    understood = ""
-    if standalone and standalone.strip() != question.strip():
-        understood = f'<p class="understood">Understood as: {escape_text(standalone)}</p>'
     return (
-        f'<details class="timings"><summary>Timings</summary><table>{rows}</table>'
-        f'<p class="backend">Backend: {escape_text(backend)}</p>{understood}</details>'
+        f'<details class="timings"><summary>Details</summary><table>{rows}</table>'
+        f'<p class="backend">Backend: {escape_text(backend)}</p></details>'
     )
 
 
-def render_answer(answer: Answer, reviews: Mapping[str, Review], turn: int, question: str = "") -> str:
-    """Return the chat message for a finished answer: text, passage cards, timings."""
-    timings = render_timings(answer.timings, answer.backend, answer.standalone_question, question)
+def render_answer(
+    answer: Answer, reviews: Mapping[str, Review], turn: int, question: str = "", details: bool = False
+) -> str:
+    """Return the chat message for a finished answer: text, passage cards, how a follow-up was
+    understood, and (with `details`, a developer's view) the timings and backend."""
+    timings = render_understood(answer.standalone_question, question)
+    if details:
+        timings += render_timings(answer.timings, answer.backend)
     if answer.refused:
         closest = ""
         if answer.closest:
@@ -177,7 +185,7 @@ def render_review(review: Review, start: int, end: int) -> str:
     """Return the whole review for the viewer with [start, end) marked."""
     start, end = max(0, min(start, len(review.text))), max(0, min(end, len(review.text)))
     return (
-        f'<article class="review-view"><header class="review-head"><h3>{escape_text(review.title)}</h3>'
+        f'<article class="review-view"><header class="review-head"><h3>{escape_text(review.label)}</h3>'
         f'<p class="passage-meta">{review_meta(review)}</p></header>'
         f'<div class="review-text">{highlight(review.text, start, max(start, end))}</div></article>'
     )
@@ -195,7 +203,7 @@ def render_sources(reviews: Mapping[str, Review], status: IndexStatus) -> str:
 
 def _source_row(review: Review, entry: Any) -> str:
     chunks = str(entry.chunks) if entry is not None else "not indexed"
-    cells = [review.title, review.outlet or "—", review.author or "—", review.date or "—", chunks]
+    cells = [review.label, review.outlet or "—", review.author or "—", review.date or "—", chunks]
     tds = "".join(f"<td>{escape_text(cell)}</td>" for cell in cells)
     return f'<tr id="source-{escape_text(review.id)}">{tds}</tr>'
 
