@@ -63,7 +63,7 @@ def as_standalone(question: str | Standalone) -> Standalone:
 def condense(question: str, history: History, max_chars: int = 600) -> Standalone:
     """Return `question` made standalone: a follow-up gets the previous turn as its context.
 
-    >>> condense("Was it her first feature?", [("Who directed it?", "Alison Klayman [1].")]).context
+    >>> condense("Was it her first feature?", [("Who directed it?", "**Alison Klayman** [1].")]).context
     'Who directed it? Alison Klayman.'
     >>> condense("What is (roughly) the size of the seeds (in mm)?", []).question
     'What is (roughly) the size of the seeds (in mm)?'
@@ -72,7 +72,9 @@ def condense(question: str, history: History, max_chars: int = 600) -> Standalon
     if not history or not is_follow_up(question):
         return Standalone(question)
     last_q, last_a = history[-1]
-    context = f"{last_q.strip()} {strip_markers(last_a, keep=set()).strip()}".strip()
+    # The earlier answer without its citation markers or the **bold** our answers mark spans with.
+    said = strip_markers(last_a, keep=set()).replace("**", "").strip()
+    context = f"{last_q.strip()} {said}".strip()
     room = max_chars - len(question) - len(" ()")
     return Standalone(question, context[:room].strip()) if room > 0 else Standalone(question)
 
