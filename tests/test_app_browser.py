@@ -42,6 +42,7 @@ def browser() -> Iterator[object]:
 def page(browser, live_app):
     """A fresh session (so a fresh chat) on the running app."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_app.url.rstrip("/"))
     page = context.new_page()
     page.goto(live_app.url)
     expect(page.get_by_test_id("textbox")).to_be_visible(timeout=30_000)
@@ -164,3 +165,15 @@ def test_markdown_and_html_in_a_question_show_as_typed_and_fetch_nothing(page):
     expect(user).to_contain_text("![pixel](http://127.0.0.1:9/pixel.png)")
     expect(user).to_contain_text("<b>bold</b> **stars**")
     assert user.locator("img, b, strong").count() == 0
+
+
+def test_copy_gives_plain_text_with_citation_lines(page):
+    message = ask(page, "How long was Ai Weiwei detained?")
+    message.locator("a.copy-answer").click()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "<" not in copied and "81 days" in copied, copied
+    lines = copied.splitlines()
+    assert lines[1].startswith("[1] Ai Weiwei: Never Sorry (") and ": “" in lines[1], copied
+    page.get_by_role("button", name="Copy conversation").click()
+    chat = page.evaluate("() => navigator.clipboard.readText()")
+    assert chat.startswith("You: How long was Ai Weiwei detained?\n\nAssistant: ") and "<" not in chat, chat

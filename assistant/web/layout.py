@@ -68,7 +68,7 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
                 latex_delimiters=[],
                 show_label=False,
                 layout="panel",
-                buttons=["copy", "copy_all"],
+                buttons=[],  # the built-in copy puts HTML on the clipboard; ours copy plain text
             )
             parts["textbox"] = gr.Textbox(
                 placeholder="Ask about the film, e.g. who directed it", show_label=False, submit_btn=True
@@ -76,6 +76,7 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
             parts["notice"] = gr.HTML(elem_id="notice")
             with gr.Row():
                 parts["examples"] = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
+                parts["copy_chat"] = gr.Button("Copy conversation", size="sm", variant="secondary")
                 parts["new_chat"] = gr.Button("New chat", size="sm", variant="secondary", elem_id="new-chat")
         with gr.Column(scale=2):
             with gr.Accordion("Settings", open=False):
@@ -106,6 +107,9 @@ def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
     asks += [(button.click, button) for button in parts["examples"]]
     for trigger, question in asks:
         trigger(respond, [question, *answer_inputs], outputs, concurrency_id="chat", api_visibility="private")
+    parts["copy_chat"].click(
+        None, js="() => { navigator.clipboard.writeText(window.__nsPlainChat()); }", api_visibility="private"
+    )
     for reset in (parts["new_chat"].click, chatbot.clear):
         reset(
             lambda: ([], [], [], "", "", VIEWER_HINT),

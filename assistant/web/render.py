@@ -158,7 +158,7 @@ def render_answer(
             )
         return (
             '<div class="answer refused"><p class="refusal-label">Not covered by the reviews</p>'
-            f"<p>{escape_text(answer.text)}</p>{closest}{timings}</div>"
+            f"<p>{escape_text(answer.text)}</p>{closest}{timings}{COPY_LINK}</div>"
         )
     numbers = {c.number for c in answer.citations}
     cards = "".join(render_passage(c, reviews.get(c.review_id), turn) for c in answer.citations)
@@ -167,8 +167,12 @@ def render_answer(
         flag = '<p class="flagged">Part of this answer could not be checked against the reviews.</p>'
     return (
         f'<div class="answer"><p class="answer-text">{link_markers(answer.text, turn, numbers)}</p>'
-        f'{flag}<div class="passages">{cards}</div>{timings}</div>'
+        f'{flag}<div class="passages">{cards}</div>{timings}{COPY_LINK}</div>'
     )
+
+
+#: Copies the finished answer as plain text (static/viewer.js builds it), never its HTML.
+COPY_LINK = '<a class="copy-answer" href="#copy">Copy</a>'
 
 
 def render_partial(text: str) -> str:

@@ -1,9 +1,38 @@
 // Runs once in the browser: a click on a passage card (or an [n] marker) opens the passage in the
 // review viewer; chatbot HTML is sanitized (no data-* attributes), so the span travels in the href.
 window.__nsOpenPassage = (data) => trigger('click', data);
+// Plain text of one answer for the clipboard: the answer, then "[n] review label: “quote”" lines.
+window.__nsPlainAnswer = (answer) => {
+  const body = answer.querySelector('.answer-text') || answer.querySelector('.refusal-label + p');
+  const lines = [(body ? body.innerText : answer.innerText).replace(/\s+/g, ' ').trim()];
+  for (const card of answer.querySelectorAll(':scope > .passages > .passage')) {
+    const num = card.querySelector('.passage-num')?.innerText.trim() ?? '';
+    const label = card.querySelector('.passage-title')?.innerText.trim() ?? '';
+    const quote = card.querySelector('mark')?.innerText.replace(/\s+/g, ' ').trim() ?? '';
+    lines.push(`${num} ${label}: “${quote}”`);
+  }
+  return lines.join('\n');
+};
+window.__nsPlainChat = () => {
+  const turns = [];
+  for (const node of document.querySelectorAll('#chat [data-testid="user"], #chat [data-testid="bot"]')) {
+    const answer = node.querySelector('.answer:not(.streaming)');
+    if (node.matches('[data-testid="user"]')) turns.push(`You: ${node.innerText.trim()}`);
+    else if (answer) turns.push(`Assistant: ${window.__nsPlainAnswer(answer)}`);
+  }
+  return turns.join('\n\n');
+};
 if (!window.__nsListening) {
   window.__nsListening = true;
   document.addEventListener('click', (event) => {
+    const copy = event.target.closest('a.copy-answer');
+    if (copy) {
+      event.preventDefault();
+      navigator.clipboard.writeText(window.__nsPlainAnswer(copy.closest('.answer')));
+      copy.textContent = 'Copied';
+      setTimeout(() => { copy.textContent = 'Copy'; }, 1500);
+      return;
+    }
     const marker = event.target.closest('a.cite-marker');
     const card = marker ? document.getElementById(marker.getAttribute('href').slice(1))
                         : event.target.closest('.passage');
