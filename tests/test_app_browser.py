@@ -177,3 +177,24 @@ def test_copy_gives_plain_text_with_citation_lines(page):
     page.get_by_role("button", name="Copy conversation").click()
     chat = page.evaluate("() => navigator.clipboard.readText()")
     assert chat.startswith("You: How long was Ai Weiwei detained?\n\nAssistant: ") and "<" not in chat, chat
+
+
+@pytest.mark.parametrize("size", [(1280, 900), (390, 844)], ids=["desktop", "phone"])
+def test_welcome_state_and_input_inside_the_first_viewport(browser, live_app, size):
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(live_app.url)
+        box = page.get_by_test_id("textbox")
+        expect(box).to_be_visible(timeout=30_000)
+        bottom = box.evaluate("el => el.getBoundingClientRect().bottom")
+        assert bottom <= height, f"the input ends at {bottom}px, below the {height}px viewport"
+        expect(page.locator("#chat")).to_contain_text("from 3 reviews")
+        expect(page.locator("#chat")).to_contain_text("Ai Weiwei: Never Sorry (2012-09-18)")
+        page.get_by_role("button", name="Who directed the film?").click()
+        expect(page.locator('[data-testid="bot"] .answer:not(.streaming)')).to_contain_text(
+            "Klayman", timeout=ANSWER_TIMEOUT
+        )
+    finally:
+        context.close()

@@ -39,7 +39,7 @@ EXAMPLES = (
     "How long was Ai Weiwei detained?",
     "What did he install at Tate Modern?",
 )
-EMPTY_QUESTION = "Type a question about the film first, or pick one of the examples below."
+EMPTY_QUESTION = "Type a question about the film first, or pick one of the examples above."
 VIEWER_HINT = "<p class='viewer-hint'>Click a cited passage to read it in its review.</p>"
 
 #: Feedback records one client (IP address) may add per minute.

@@ -9,11 +9,13 @@ import os
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from ..config import Settings
+from ..corpus import CorpusError, read_corpus
 from .render import (
     STYLE,
     VIEWER_JS,
@@ -56,6 +58,21 @@ def build_app(assistant: Assistant | Future[Assistant], settings: Settings | Non
     return app
 
 
+def welcome_text(settings: Settings) -> str:
+    """What the empty chat says: which reviews the answers come from, and how to start."""
+    try:
+        reviews = read_corpus(Path(settings.corpus_dir)).reviews
+    except CorpusError:
+        reviews = ()
+    listed = "\n".join(f"- {review.label}" for review in reviews)
+    count = f"{len(reviews)} review{'s' if len(reviews) != 1 else ''}"
+    return (
+        f"**I answer questions about *Ai Weiwei: Never Sorry* (2012) from {count} of the film:**\n\n"
+        f"{listed}\n\nEvery answer cites the passages it rests on; when the reviews don't say, I say so. "
+        "Try one of the questions below."
+    )
+
+
 def _chat_panel(settings: Settings) -> dict[str, Any]:
     """Lay out the chat tab; return its components by name."""
     parts: dict[str, Any] = {"messages": gr.State([]), "turns": gr.State([])}
@@ -63,19 +80,21 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
         with gr.Column(scale=3):
             parts["chatbot"] = gr.Chatbot(
                 elem_id="chat",
-                height="70vh",
-                min_height=420,
+                height="calc(100dvh - 450px)",  # the input stays in the first screen, desktop or phone
+                min_height=220,
                 latex_delimiters=[],
                 show_label=False,
                 layout="panel",
                 buttons=[],  # the built-in copy puts HTML on the clipboard; ours copy plain text
+                placeholder=welcome_text(settings),
             )
+            parts["notice"] = gr.HTML(elem_id="notice")
+            with gr.Row(elem_id="examples"):
+                parts["examples"] = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
             parts["textbox"] = gr.Textbox(
                 placeholder="Ask about the film, e.g. who directed it", show_label=False, submit_btn=True
             )
-            parts["notice"] = gr.HTML(elem_id="notice")
             with gr.Row():
-                parts["examples"] = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
                 parts["copy_chat"] = gr.Button("Copy conversation", size="sm", variant="secondary")
                 parts["new_chat"] = gr.Button("New chat", size="sm", variant="secondary", elem_id="new-chat")
         with gr.Column(scale=2):
