@@ -133,7 +133,11 @@ def test_answer_streams_then_shows_cited_passages(tmp_path):
     assert [m["role"] for m in messages] == ["user", "assistant"]
     assert '<div class="passage" id="cite-0-1">' in messages[1]["content"]
     assert turns[0]["message_index"] == 1 and turns[0]["answer"]["text"] == "Alison Klayman [1]."
-    assert textbox == "" and notice == ""
+    assert notice == ""
+    # The input is cleared once, at the start; the later updates leave what the user types alone.
+    from assistant.web.controller import KEEP
+
+    assert steps[0][2] == "" and all(step[2] is KEEP for step in steps[1:]) and textbox is KEEP
 
 
 def test_follow_up_sends_earlier_turns_as_history(tmp_path):

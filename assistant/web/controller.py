@@ -42,6 +42,8 @@ EXAMPLES = (
 EMPTY_QUESTION = "Type a question about the film first, or pick one of the examples above."
 VIEWER_HINT = "<p class='viewer-hint'>Click a cited passage to read it in its review.</p>"
 
+#: An output left as it is (the input box while an answer streams).
+KEEP: Any = gr.skip()
 #: Feedback records one client (IP address) may add per minute.
 FEEDBACK_PER_MINUTE = 30
 LOADING = "Loading the reviews and models (the first start also builds the index)…"
@@ -143,6 +145,8 @@ class ChatController:
             yield messages, turns, "", render_notice(EMPTY_QUESTION)
             return
         shown = [*messages, _user(question)]
+        # Only this first update clears the input; the later ones leave it alone (KEEP), so text typed
+        # while the answer streams is not wiped by them.
         yield [*shown, _bot(render_partial(""))], turns, "", ""
         try:
             bot = self.configured(backend, top_k)
@@ -150,7 +154,7 @@ class ChatController:
             for piece in bot.stream(question, history_pairs(turns)):
                 if isinstance(piece, str):
                     text += piece
-                    yield [*shown, _bot(render_partial(text))], turns, "", ""
+                    yield [*shown, _bot(render_partial(text))], turns, KEEP, ""
                 else:
                     answer = piece
             if answer is None:
@@ -160,11 +164,11 @@ class ChatController:
             return
         except Exception as exc:  # a backend or index failure: tell the user, keep the log
             log.exception("answering failed")
-            yield [*shown, _bot(render_notice(f"Answering failed: {exc}", "error"))], turns, "", ""
+            yield [*shown, _bot(render_notice(f"Answering failed: {exc}", "error"))], turns, KEEP, ""
             return
         turn = _turn(question, turns, answer, bot, len(shown))
         message = _bot(render_answer(answer, bot.reviews, len(turns), question, details=bool(details)))
-        yield [*shown, message], [*turns, turn], "", ""
+        yield [*shown, message], [*turns, turn], KEEP, ""
 
     def open_passage(self, review_id: str, start: Any, end: Any) -> str:
         """Return the viewer HTML: the whole review with the span marked."""
