@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
@@ -245,10 +244,3 @@ def finish(
         passages=tuple(hits),
         closest=closest,
     )
-
-
-def _timed(timings: dict[str, float], name: str, func: Callable[[], Any]) -> Any:
-    started = time.perf_counter()
-    result = func()
-    timings[name] = time.perf_counter() - started
-    return result

@@ -193,13 +193,14 @@ class Assistant:
 
     def _pipeline(self) -> Pipeline:
         self.follow_index()
+        backend = self._backend()
         return Pipeline(
             retrieve=self._retrieve,
-            backend=self._backend(),
+            backend=backend,
             reviews=self.reviews,
             top_k=self.settings.top_k,
             max_question_chars=self.settings.max_question_chars,
-            condense=self._backend().condense,
+            condense=backend.condense,
             known_words=self.known_words,
         )
 

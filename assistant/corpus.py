@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,6 +160,8 @@ class Corpus:
 
     reviews: tuple[Review, ...]
     problems: tuple[str, ...] = ()
+    # The review ids of the files left out (bad, or an id two files claim).
+    unusable: tuple[str, ...] = ()
 
     def warning(self) -> str | None:
         """The message naming every bad file, or None when all load."""
@@ -180,10 +183,9 @@ def read_corpus(corpus_dir: Path) -> Corpus:
             f"corpus folder {corpus_dir} has no review files (*.md or *.txt). "
             "Add one with `assistant add-review PAGE.txt --title ...`."
         )
-    duplicates = duplicate_ids(paths)
-    claimed = {p.stem for p in paths}
-    twice = {stem for stem in claimed if sum(p.stem == stem for p in paths) > 1}
-    reviews, problems = [], []
+    claims = Counter(p.stem for p in paths)
+    twice = {stem for stem, count in claims.items() if count > 1}
+    reviews, problems, unusable = [], [], sorted(twice)
     for path in paths:
         if path.stem in twice:
             continue
@@ -191,7 +193,8 @@ def read_corpus(corpus_dir: Path) -> Corpus:
             reviews.append(parse_review(path))
         except CorpusError as exc:
             problems.append(str(exc))
-    return Corpus(tuple(reviews), tuple(problems + duplicates))
+            unusable.append(path.stem)
+    return Corpus(tuple(reviews), tuple(problems + duplicate_ids(paths)), tuple(sorted(unusable)))
 
 
 def load_reviews(corpus_dir: Path) -> list[Review]:

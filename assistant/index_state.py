@@ -74,13 +74,9 @@ def index_status(settings: Settings, store: Store | None = None) -> IndexStatus:
     changes = diff_reviews(reviews, manifest)
     if manifest is None:
         return IndexStatus(IndexState.MISSING, "no index built yet", changes, problems=problems)
-    if problems:  # a review that can't be read is left out of `changes`: say why, not "removed"
-        changes = ReviewChanges(
-            changes.added,
-            changes.changed,
-            tuple(r for r in changes.removed if not _named(r, problems)),
-            changes.unchanged,
-        )
+    if corpus.unusable:  # a review that can't be read is not "removed": `problems` says why
+        kept = tuple(r for r in changes.removed if r not in corpus.unusable)
+        changes = ReviewChanges(changes.added, changes.changed, kept, changes.unchanged)
     reason = manifest.settings_mismatch(settings)
     if reason is None and (changes.added or changes.changed or changes.removed):
         reason = "the corpus changed since the last build"
@@ -88,7 +84,3 @@ def index_status(settings: Settings, store: Store | None = None) -> IndexStatus:
         reason = "some review files cannot be used; answers leave them out until they are fixed"
     state = IndexState.STALE if reason else IndexState.UP_TO_DATE
     return IndexStatus(state, reason, changes, manifest, problems)
-
-
-def _named(review_id: str, problems: Sequence[str]) -> bool:
-    return any(review_id in problem for problem in problems)

@@ -69,6 +69,7 @@ class FakeAssistant:
         self.facts = facts if facts is not None else default_facts()
         self.fail_with = fail_with
         self.log = log or CallLog()
+        self.corpus_warning: str | None = None  # as `Assistant`: set while review files can't be used
 
     def with_settings(self, **changes: Any) -> FakeAssistant:
         return FakeAssistant(

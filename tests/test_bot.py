@@ -278,6 +278,7 @@ def test_a_bad_review_file_never_takes_answering_down(tmp_path: Path) -> None:
 
     status = index_status(settings)
     assert status.state.value == "stale" and len(status.problems) == 2
+    assert status.changes is not None and status.changes.removed == ()  # unusable, not removed
     env = {"ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
     run = subprocess.run(
         [sys.executable, "-m", "assistant.cli", "status"],

@@ -154,12 +154,16 @@ def test_add_review_of_a_page_with_only_boilerplate_is_refused(
     assert list(tmp_path.glob("*.md")) == []
 
 
-def test_bad_corpus_stops_a_build_with_an_error_message(
-    settings: Settings, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _add_latin1_review(settings: Settings) -> None:
     (Path(settings.corpus_dir) / "review-002.md").write_bytes(
         "---\ntitle: Café\n---\nTexte.\n".encode("latin-1")
     )
+
+
+def test_bad_corpus_stops_a_build_with_an_error_message(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _add_latin1_review(settings)
     assert cli.main(["index", *_where(settings)]) == 2
     out, err = capsys.readouterr()
     assert err.startswith("error: some review files cannot be used:")
@@ -170,9 +174,7 @@ def test_bad_corpus_stops_a_build_with_an_error_message(
 def test_bad_corpus_file_is_named_by_status_which_still_reports(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (Path(settings.corpus_dir) / "review-002.md").write_bytes(
-        "---\ntitle: Café\n---\nTexte.\n".encode("latin-1")
-    )
+    _add_latin1_review(settings)
     assert cli.main(["status", *_where(settings)]) == 1
     out, err = capsys.readouterr()
     assert out.startswith("index: ") and "cannot use: " in out and "review-002.md: not UTF-8" in out

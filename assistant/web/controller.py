@@ -116,7 +116,7 @@ class ChatController:
             error = source.exception()
             if error:
                 return render_notice(f"The assistant could not start: {error}", "error"), False
-        warning = getattr(self.bot, "corpus_warning", None)
+        warning = self.bot.corpus_warning
         notice = f"{warning} Answers leave these files out until they are fixed." if warning else ""
         return (render_notice(notice, "warning") if notice else ""), False
 
