@@ -138,6 +138,7 @@ def settings_problems(s: Settings) -> list[str]:
     assistant.config.SettingsError: invalid settings: ASSISTANT_TOP_K=0: must be at least 1
     """
     from .answering import BACKENDS  # the one list of backends (imported late: it imports us)
+    from .extractive import SCORINGS
     from .retrieval import FUSIONS
 
     problems: list[tuple[str, object, str]] = []
@@ -153,11 +154,7 @@ def settings_problems(s: Settings) -> list[str]:
     need(0.0 <= s.fusion_weight <= 1.0, "fusion_weight", "must be between 0 and 1")
     need(s.fusion in FUSIONS, "fusion", f"choose one of {', '.join(FUSIONS)}")
     need(s.backend in BACKENDS, "backend", f"choose one of {', '.join(BACKENDS)}")
-    need(
-        s.sentence_scoring in ("features", "reader", "both"),
-        "sentence_scoring",
-        "choose features, reader or both",
-    )
+    need(s.sentence_scoring in SCORINGS, "sentence_scoring", f"choose one of {', '.join(SCORINGS)}")
     need(1 <= s.chroma_port <= 65535 and 1 <= s.port <= 65535, "port", "ports must be 1-65535")
     need(s.llm_max_tokens >= 1 and s.llm_timeout_s > 0, "llm_max_tokens", "LLM limits must be positive")
     return [f"{ENV_PREFIX}{name.upper()}={value}: {rule}" for name, value, rule in problems]
