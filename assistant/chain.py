@@ -20,7 +20,7 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from .answering import Answer, Draft, Pipeline, finish, validate_question
+from .answering import Answer, Draft, Pipeline, QuestionError, finish, validate_question
 from .conversation import Standalone
 from .policy import off_topic_text, unknown_names
 from .retrieval import Hit
@@ -55,8 +55,10 @@ def read_input(inputs: ChainInput) -> tuple[object, tuple[tuple[str, str], ...]]
     """
     if isinstance(inputs, str):
         return inputs, ()
-    history = tuple((str(q), str(a)) for q, a in inputs.get("history") or ())
-    return inputs.get("question"), history
+    turns = inputs.get("history") or ()
+    if isinstance(turns, str) or not all(isinstance(t, list | tuple) and len(t) == 2 for t in turns):
+        raise QuestionError("history must be a list of [question, answer] pairs")
+    return inputs.get("question"), tuple((str(q), str(a)) for q, a in turns)
 
 
 def begin(get_pipeline: Callable[[], Pipeline], inputs: ChainInput) -> Turn:

@@ -96,3 +96,6 @@ def test_read_input_takes_a_string_or_a_mapping() -> None:
         (("a", "b"),),
     )
     assert read_input({"question": "Q"}) == ("Q", ())
+    for bad in ("oops", [["only one"]], [("q", "a", "extra")]):
+        with pytest.raises(QuestionError, match="history must be a list of"):
+            read_input({"question": "Q", "history": bad})
