@@ -80,7 +80,8 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
         with gr.Column(scale=3):
             parts["chatbot"] = gr.Chatbot(
                 elem_id="chat",
-                height="calc(100dvh - 450px)",  # the input stays in the first screen, desktop or phone
+                # The input stays in the first screen, desktop or phone, with the loading banner shown.
+                height="calc(100dvh - 500px)",
                 min_height=220,
                 latex_delimiters=[],
                 show_label=False,
