@@ -24,7 +24,7 @@ from .policy import corpus_words
 from .reader import Reader, ReaderRelevance
 from .reranking import OnnxCrossEncoder, Reranker, make_reranker
 from .retrieval import DenseIndex, Hit, KeywordIndex, Retriever, load_all_hits
-from .store import IndexStateError, Store, open_store
+from .store import IndexStateError, Store, open_store, vector_kind
 
 #: Settings `with_settings` applies by building a new retriever over the same index.
 RETRIEVAL_SETTINGS = ("candidates", "rrf_k", "fusion", "fusion_weight", "reranker", "top_k")
@@ -36,6 +36,7 @@ INDEX_SETTINGS = (
     "chroma_host",
     "chroma_port",
     "embedding_model",
+    "embedding_runtime",
     "embedding_batch_size",
     "chunk_size",
     "chunk_overlap_sentences",
@@ -125,7 +126,10 @@ class Assistant:
         if manifest is None:
             raise IndexStateError("no index yet: run `assistant index` first.")
         mismatch = manifest.settings_mismatch(self.settings)
-        if mismatch and manifest.embedding_model != self.settings.embedding_model:
+        vectors_differ = manifest.embedding_model != self.settings.embedding_model or vector_kind(
+            manifest.embedding_runtime
+        ) != vector_kind(self.settings.embedding_runtime)
+        if mismatch and vectors_differ:
             raise IndexStateError(
                 f"the index does not match the settings ({mismatch}): run `assistant index`."
             )
@@ -249,7 +253,7 @@ def make_backend(settings: Settings, models: Models) -> AnswerBackend:
 def load_models(settings: Settings) -> Models:
     """Load the embedding model, the reader and the cross-encoder once (the reader's base is the
     cross-encoder, so with the reader on it is not loaded twice)."""
-    embedder = load_embedder(settings.embedding_model)
+    embedder = load_embedder(settings.embedding_model, settings.embedding_runtime)
     reader = load_reader(settings.reader)
     return Models(
         embedder=embedder,

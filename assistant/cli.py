@@ -113,6 +113,10 @@ def _add(
     if name == "index":
         parser.add_argument("--rebuild", action="store_true", help="re-embed every review")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    if name in ("index", "status"):
+        parser.add_argument(
+            "-v", "--verbose", action="store_true", help="list every review (added, changed, removed)"
+        )
     if name == "add-review":
         parser.add_argument("page", type=Path, help="text file with the review page's text")
         parser.add_argument("--title", required=True)
@@ -146,7 +150,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(report.summary())
         for label, ids in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
-            for review_id in ids:
+            for review_id in ids if args.verbose else ():
                 print(f"  {label}: {review_id}")
     return 0
 
@@ -157,16 +161,29 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     changes = status.changes
     print(f"index: {status.state.value}" + (f" ({status.reason})" if status.reason else ""))
     manifest = status.manifest
+    lines: list[str] = []
     if manifest:
-        print(f"  model {manifest.embedding_model}, chunks of {manifest.chunk_size} chars")
-        for review_id, entry in sorted(manifest.reviews.items()):
-            print(f"  {review_id}: {entry.chunks} chunks")
+        chunks = sum(e.chunks for e in manifest.reviews.values())
+        print(
+            f"  model {manifest.embedding_model} ({manifest.embedding_runtime}), chunks of "
+            f"{manifest.chunk_size} chars; {len(manifest.reviews)} reviews, {chunks} chunks"
+        )
+        lines += [f"  {rid}: {entry.chunks} chunks" for rid, entry in sorted(manifest.reviews.items())]
     for label in ("added", "changed", "removed") if status.state is not IndexState.BROKEN else ():
-        for review_id in getattr(changes, label):
-            print(f"  {label} since last build: {review_id}")
+        lines += [f"  {label} since last build: {review_id}" for review_id in getattr(changes, label)]
+    _print_listed(lines, args.verbose)
     for problem in status.problems:
         print(f"  cannot use: {for_terminal(problem)}")
     return 0 if status.state is IndexState.UP_TO_DATE else 1
+
+
+def _print_listed(lines: list[str], verbose: bool, limit: int = 20) -> None:
+    """Print `lines`, or the first `limit` of them and a count of the rest unless `verbose`."""
+    shown = lines if verbose or len(lines) <= limit else lines[:limit]
+    for line in shown:
+        print(line)
+    if len(shown) < len(lines):
+        print(f"  … and {len(lines) - len(shown)} more lines (-v lists them all)")
 
 
 def cmd_add_review(args: argparse.Namespace, settings: Settings) -> int:

@@ -32,6 +32,11 @@ class Settings:
     # "all-MiniLM-L6-v2" is the packaged offline model; otherwise a local path or a hub id.
     embedding_model: str = PACKAGED_MODEL
     embedding_batch_size: int = 32
+    # How the embedding model runs: "onnx" (exported once to ONNX and run by ONNX Runtime, the same
+    # vectors as torch to 1e-7, about 3x as fast on 2 cores, no torch import when answering),
+    # "onnx-int8" (int8 weights: faster still, but other vectors, so its own index) or "torch"
+    # (sentence-transformers). See assistant/onnx_embedding.py and scripts/bench.py.
+    embedding_runtime: str = "onnx"
     # Chunk size in characters, packed from whole sentences, and sentences repeated at the start of
     # the next chunk. 400/0 measured best on eval/ (scripts/sweep_chunks.py: recall@5 94.0%, MRR
     # 0.787, against 92.8%/0.779 for 400/1 and 90.4%/0.703 for 200/0; 600/0 is close but slower).
@@ -139,6 +144,7 @@ def settings_problems(s: Settings) -> list[str]:
     """
     from .answering import BACKENDS  # the one list of backends (imported late: it imports us)
     from .extractive import SCORINGS
+    from .onnx_embedding import RUNTIMES
     from .retrieval import FUSIONS
 
     problems: list[tuple[str, object, str]] = []
@@ -153,6 +159,7 @@ def settings_problems(s: Settings) -> list[str]:
     need(s.max_question_chars >= 1, "max_question_chars", "must be at least 1")
     need(0.0 <= s.fusion_weight <= 1.0, "fusion_weight", "must be between 0 and 1")
     need(s.fusion in FUSIONS, "fusion", f"choose one of {', '.join(FUSIONS)}")
+    need(s.embedding_runtime in RUNTIMES, "embedding_runtime", f"choose one of {', '.join(RUNTIMES)}")
     need(s.backend in BACKENDS, "backend", f"choose one of {', '.join(BACKENDS)}")
     need(s.sentence_scoring in SCORINGS, "sentence_scoring", f"choose one of {', '.join(SCORINGS)}")
     need(1 <= s.chroma_port <= 65535 and 1 <= s.port <= 65535, "port", "ports must be 1-65535")

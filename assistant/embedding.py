@@ -41,9 +41,13 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
-def load_embedder(name: str) -> Embedder:
-    """Return the LangChain embeddings for the model `name`, on the CPU, normalised vectors."""
+def load_embedder(name: str, runtime: str = "torch") -> Embedder:
+    """Return embeddings for the model `name` on the CPU (normalised vectors), run by `runtime`:
+    "torch" (LangChain's HuggingFaceEmbeddings over sentence-transformers), "onnx" or "onnx-int8"
+    (`onnx_embedding.OnnxEmbedder`, exported from the same folder on first use)."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if runtime.startswith("onnx"):
+        return _load_onnx(name, int8=runtime == "onnx-int8")
     try:  # the engine HuggingFaceEmbeddings runs: say so plainly when it is missing
         import sentence_transformers
     except ImportError as exc:
@@ -71,16 +75,48 @@ def load_embedder(name: str) -> Embedder:
         raise EmbeddingError(f"could not load embedding model {name!r} ({engine}): {exc}\n{hint}") from exc
 
 
+def _load_onnx(name: str, int8: bool) -> Embedder:
+    from .onnx_embedding import OnnxEmbedder, OnnxEmbeddingError
+
+    target = Path(resolve_model_path(name))
+    if not target.is_dir():  # a hub id: fetch the folder (a connected machine), then export it
+        try:
+            from huggingface_hub import snapshot_download
+
+            target = Path(snapshot_download(name))
+        except Exception as exc:  # hub errors come in many types; all mean "not here"
+            raise EmbeddingError(
+                f"could not fetch embedding model {name!r} to run it with ONNX Runtime: {exc}\n"
+                f"Use a local folder (ASSISTANT_EMBEDDING_MODEL=/path/to/model) or the packaged default "
+                f"{PACKAGED_MODEL!r}."
+            ) from exc
+    try:
+        return OnnxEmbedder(target, int8=int8)
+    except OnnxEmbeddingError as exc:
+        raise EmbeddingError(f"{exc}\nOr run it with torch: ASSISTANT_EMBEDDING_RUNTIME=torch") from exc
+
+
 def embed_in_batches(
     embedder: Embedder,
     texts: Sequence[str],
     batch_size: int,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[list[float]]:
-    """Return the vectors of `texts`, embedding `batch_size` at a time and reporting progress."""
-    vectors: list[list[float]] = []
-    for start in range(0, len(texts), batch_size):
-        vectors.extend(embedder.embed_documents(list(texts[start : start + batch_size])))
+    """Return the vectors of `texts`, embedding `batch_size` at a time and reporting progress.
+
+    Each distinct text is embedded once, and texts of similar length go in one batch (less padding);
+    `on_progress(done, total)` counts the input texts, duplicates included.
+    """
+    first: dict[str, int] = {}
+    for text in texts:
+        first.setdefault(text, len(first))
+    distinct = sorted(first, key=len)
+    found: dict[str, list[float]] = {}
+    per_text = len(texts) / max(len(distinct), 1)
+    for start in range(0, len(distinct), batch_size):
+        batch = distinct[start : start + batch_size]
+        found.update(zip(batch, embedder.embed_documents(batch), strict=True))
         if on_progress:
-            on_progress(len(vectors), len(texts))
-    return vectors
+            done = len(texts) if len(found) == len(distinct) else int(len(found) * per_text)
+            on_progress(done, len(texts))
+    return [found[text] for text in texts]

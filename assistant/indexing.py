@@ -19,6 +19,7 @@ from .store import (
     FORMAT_VERSION,
     IndexStateError,
     Manifest,
+    PendingBuild,
     ReviewEntry,
     Store,
     check_store,
@@ -29,7 +30,9 @@ from .store import (
 
 #: Called with (done, total) while chunks are embedded.
 ProgressFn = Callable[[int, int], None]
-_COPY_BATCH = 256
+_COPY_BATCH = 512
+# Distinct chunk texts embedded before their chunks are written to Chroma: bounds a build's memory.
+_EMBED_SLICE = 1024
 
 
 class BuildLockedError(Exception):
@@ -49,6 +52,8 @@ class IndexReport:
     chunks_total: int
     seconds: float
     generation: str
+    # chunks kept from a build that was interrupted (and not embedded again)
+    chunks_resumed: int = 0
 
     @property
     def did_nothing(self) -> bool:
@@ -62,6 +67,8 @@ class IndexReport:
             f"unchanged {len(self.unchanged)} reviews; embedded {self.chunks_embedded} of "
             f"{self.chunks_total} chunks in {self.seconds:.1f}s"
         )
+        if self.chunks_resumed:
+            head += f"; resumed an interrupted build ({self.chunks_resumed} chunks kept)"
         if self.full_rebuild_reason:
             head += f" (full rebuild: {self.full_rebuild_reason})"
         return head
@@ -102,11 +109,13 @@ def build_index(
         reason = "requested" if force else (manifest.settings_mismatch(settings) if manifest else None)
         changes = diff_reviews(reviews, None if reason else manifest)
         if manifest and not reason and not (changes.added or changes.changed or changes.removed):
+            if store.read_pending() is not None:
+                store.write_pending(None)  # an interrupted build of what is live already: nothing to resume
             if store.drop_generations(keep=manifest.generation):
                 reclaim_orphan_folders(settings)
-            return _report(changes, manifest, reason, 0, started, manifest.generation)
-        embedder = embedder or load_embedder(settings.embedding_model)
-        new_manifest, embedded = _write_generation(
+            return _report(changes, manifest, reason, (0, 0), started, manifest.generation)
+        embedder = embedder or load_embedder(settings.embedding_model, settings.embedding_runtime)
+        new_manifest, embedded, resumed = _write_generation(
             settings, store, reviews, manifest, changes, embedder, on_progress
         )
         store.drop_generations(keep=new_manifest.generation)
@@ -114,7 +123,7 @@ def build_index(
     if manifest and reason:
         # After a full rebuild, still tell the user how the corpus moved relative to the old index.
         changes = diff_reviews(reviews, manifest)
-    return _report(changes, new_manifest, reason, embedded, started, new_manifest.generation)
+    return _report(changes, new_manifest, reason, (embedded, resumed), started, new_manifest.generation)
 
 
 def _write_generation(
@@ -125,46 +134,133 @@ def _write_generation(
     changes: ReviewChanges,
     embedder: Embedder,
     on_progress: ProgressFn | None,
-) -> tuple[Manifest, int]:
-    collection = store.new_generation()
-    try:
-        if manifest and changes.unchanged:
-            _copy_chunks(store.collection(manifest.generation), collection, changes.unchanged)
-        to_embed = [r for r in reviews if r.id in set(changes.added) | set(changes.changed)]
-        chunks = [
-            c
-            for r in to_embed
-            for c in split_review(r, settings.chunk_size, settings.chunk_overlap_sentences)
-        ]
-        vectors = embed_in_batches(
-            embedder, [c.text for c in chunks], settings.embedding_batch_size, on_progress
-        )
-        by_id = {r.id: r for r in reviews}
-        _add_chunks(collection, chunks, vectors, by_id)
-        new_manifest = _make_manifest(settings, reviews, collection.name, manifest, vectors, chunks)
-        store.write_manifest(new_manifest)
-    except BaseException:
-        # Ctrl-C or any failure: the manifest still names the old generation; drop the partial one.
+) -> tuple[Manifest, int, int]:
+    """Fill a generation (a new one, or the one a killed build left, `_target`) and make it live.
+
+    Returns (manifest, chunks embedded now, chunks kept from the interrupted build). Vectors go to
+    Chroma slice by slice, so memory does not grow with the corpus. If the build stops (Ctrl-C, a
+    kill, an error), the manifest still names the old generation, and the next build with the same
+    settings resumes this one (`store.read_pending`).
+    """
+    by_id = {r.id: r for r in reviews}
+    collection, present = _target(store, settings, by_id)
+    store.write_pending(PendingBuild(collection.name, PendingBuild.build_key(settings)))
+    if manifest and changes.unchanged:
+        _copy_chunks(store.collection(manifest.generation), collection, changes.unchanged, present, by_id)
+    wanted = set(changes.added) | set(changes.changed)
+    chunks = [
+        c
+        for r in reviews
+        if r.id in wanted
+        for c in split_review(r, settings.chunk_size, settings.chunk_overlap_sentences)
+    ]
+    todo = [c for c in chunks if c.id not in present]
+    dim = _embed_and_add(collection, todo, by_id, embedder, settings.embedding_batch_size, on_progress)
+    counts: dict[str, int] = {}
+    for chunk in chunks:
+        counts[chunk.review_id] = counts.get(chunk.review_id, 0) + 1
+    dim = dim or _dimension(collection) or (manifest.embedding_dim if manifest else 0)
+    new_manifest = _make_manifest(settings, reviews, collection.name, manifest, dim, counts)
+    store.write_manifest(new_manifest)
+    store.write_pending(None)
+    return new_manifest, len(todo), len(chunks) - len(todo)
+
+
+def _target(store: Store, settings: Settings, reviews: dict[str, Review]) -> tuple[Any, set[str]]:
+    """The generation to fill and the ids of the chunks it already holds that are still right.
+
+    A generation an interrupted build left is resumed when it was made with the same model and
+    chunking; of its chunks, those of reviews that changed since (another content hash) or are gone
+    are deleted.
+    """
+    pending = store.read_pending()
+    if pending is None:
+        return store.new_generation(), set()
+    if pending.key != PendingBuild.build_key(settings):  # made with other settings: of no use
         with contextlib.suppress(Exception):
-            store.client.delete_collection(collection.name)
-        raise
-    return new_manifest, len(chunks)
+            store.client.delete_collection(pending.generation)
+        return store.new_generation(), set()
+    try:
+        collection = store.collection(pending.generation)
+        got = collection.get(include=["metadatas"])
+    except Exception:  # dropped since, or unreadable: start a new one
+        return store.new_generation(), set()
+    present, stale = set(), []
+    for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+        review = reviews.get(str((meta or {}).get("review_id")))
+        if review is not None and (meta or {}).get("content_hash") == review.content_hash:
+            present.add(chunk_id)
+        else:
+            stale.append(chunk_id)
+    for i in range(0, len(stale), _COPY_BATCH):
+        collection.delete(ids=stale[i : i + _COPY_BATCH])
+    return collection, present
 
 
-def _copy_chunks(source: Any, target: Any, review_ids: Sequence[str]) -> None:
-    got = source.get(
-        where={"review_id": {"$in": list(review_ids)}},
-        include=["embeddings", "documents", "metadatas"],
-    )
-    ids = got["ids"]
+def _copy_chunks(
+    source: Any, target: Any, review_ids: Sequence[str], present: set[str], reviews: dict[str, Review]
+) -> None:
+    """Copy the chunks (vectors included) of unchanged reviews from the live generation, page by page."""
+    keep = set(review_ids)
+    listed = source.get(include=["metadatas"])
+    ids = [
+        chunk_id
+        for chunk_id, meta in zip(listed["ids"], listed["metadatas"], strict=True)
+        if str(meta.get("review_id")) in keep and chunk_id not in present
+    ]
     for i in range(0, len(ids), _COPY_BATCH):
-        part = slice(i, i + _COPY_BATCH)
+        got = source.get(ids=ids[i : i + _COPY_BATCH], include=["embeddings", "documents", "metadatas"])
+        metadatas = [
+            {**meta, "content_hash": reviews[str(meta["review_id"])].content_hash}
+            for meta in got["metadatas"]
+        ]
         target.add(
-            ids=ids[part],
-            embeddings=got["embeddings"][part],
-            documents=got["documents"][part],
-            metadatas=got["metadatas"][part],
+            ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=metadatas
         )
+
+
+def _embed_and_add(
+    collection: Any,
+    chunks: Sequence[Chunk],
+    reviews: dict[str, Review],
+    embedder: Embedder,
+    batch_size: int,
+    on_progress: ProgressFn | None,
+) -> int:
+    """Embed each distinct chunk text once, shortest first, and add the chunks a slice at a time.
+
+    Returns the vectors' dimension (0 when there was nothing to embed). `on_progress(done, total)`
+    counts distinct chunk texts embedded, batch by batch, so a progress bar's rate is chunks embedded
+    per second.
+    """
+    by_text: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        by_text.setdefault(chunk.text, []).append(chunk)
+    texts = sorted(by_text, key=len)
+    dim = 0
+    if on_progress and texts:
+        on_progress(0, len(texts))  # the bar starts now, not when the first slice is done
+    for start in range(0, len(texts), _EMBED_SLICE):
+        part = texts[start : start + _EMBED_SLICE]
+        vectors = embed_in_batches(embedder, part, batch_size, _offset(on_progress, start, len(texts)))
+        rows = [(c, v) for text, v in zip(part, vectors, strict=True) for c in by_text[text]]
+        _add_chunks(collection, [c for c, _ in rows], [v for _, v in rows], reviews)
+        dim = len(vectors[0]) if vectors else dim
+    return dim
+
+
+def _offset(on_progress: ProgressFn | None, before: int, total: int) -> ProgressFn | None:
+    """Progress within one slice, reported as progress of the whole build."""
+    if on_progress is None:
+        return None
+    report = on_progress
+    return lambda done, _slice_total: report(before + done, total)
+
+
+def _dimension(collection: Any) -> int:
+    got = collection.get(limit=1, include=["embeddings"])
+    embeddings = got.get("embeddings")
+    return len(embeddings[0]) if embeddings is not None and len(embeddings) else 0
 
 
 def _add_chunks(
@@ -189,6 +285,7 @@ def _chunk_metadata(chunk: Chunk, review: Review) -> dict[str, Any]:
         "start": chunk.start,
         "end": chunk.end,
         "title": review.title,
+        "content_hash": review.content_hash,  # lets a resumed build tell current chunks from stale ones
     }
     meta.update({k: v for k, v in (("date", review.date), ("outlet", review.outlet)) if v})
     return meta
@@ -199,21 +296,18 @@ def _make_manifest(
     reviews: Sequence[Review],
     generation: str,
     old: Manifest | None,
-    vectors: Sequence[Sequence[float]],
-    chunks: Sequence[Chunk],
+    dim: int,
+    counts: dict[str, int],
 ) -> Manifest:
-    counts: dict[str, int] = {}
-    for chunk in chunks:
-        counts[chunk.review_id] = counts.get(chunk.review_id, 0) + 1
     entries = {}
     for review in reviews:
         kept = old.reviews.get(review.id) if old else None
         n = counts.get(review.id, kept.chunks if kept else 0)
         entries[review.id] = ReviewEntry(review.content_hash, n, review.title)
-    dim = len(vectors[0]) if vectors else (old.embedding_dim if old else 0)
     return Manifest(
         format_version=FORMAT_VERSION,
         embedding_model=settings.embedding_model,
+        embedding_runtime=settings.embedding_runtime,
         embedding_dim=dim,
         chunk_size=settings.chunk_size,
         chunk_overlap_sentences=settings.chunk_overlap_sentences,
@@ -227,7 +321,7 @@ def _report(
     changes: ReviewChanges,
     manifest: Manifest,
     reason: str | None,
-    embedded: int,
+    chunks: tuple[int, int],
     started: float,
     generation: str,
 ) -> IndexReport:
@@ -237,7 +331,8 @@ def _report(
         removed=changes.removed,
         unchanged=changes.unchanged,
         full_rebuild_reason=reason,
-        chunks_embedded=embedded,
+        chunks_embedded=chunks[0],
+        chunks_resumed=chunks[1],
         chunks_total=sum(e.chunks for e in manifest.reviews.values()),
         seconds=time.perf_counter() - started,
         generation=generation,

@@ -1,10 +1,12 @@
 """Training pairs for the reader: (question, sentence, label) where 1 means the sentence STATES the answer.
 
-Reproducible from a seed. Sources: the review texts and eval/train_questions.jsonl only (never the dev,
-test or blind sets). Three kinds of pairs:
+Reproducible from a seed. Sources: the review texts, eval/train_questions.jsonl, and the committed LLM
+output made from those two alone (paraphrases of the training questions; optionally, questions
+written for each sentence); never the dev, dev2, test or blind sets. Three kinds of pairs:
 
-- positives: training questions against the sentence(s) holding their evidence quote, and questions made
-  by rules (`FACTS`) against every sentence whose text matches the rule's answer pattern;
+- positives: training and generated questions against the sentence(s) holding their evidence quote,
+  and questions made by rules (`FACTS`) against every sentence whose text matches the rule's answer
+  pattern;
 - near-miss negatives: a positive question changed so the sentence no longer states the answer (a
   swapped role or attribute, a detail the sentence does not give, another film or person), labelled 0
   against the sentence it was positive for;
@@ -30,6 +32,7 @@ from .reader_sources import (
     CORPUS_DIR,
     ENTITY_SWAPS,
     FACTS,
+    GENERATED,
     NEAR_COPY,
     PARAPHRASES,
     ROLE_SWAPS,
@@ -38,9 +41,11 @@ from .reader_sources import (
     Sentence,
     _norm,
     _question_words,
+    acceptable_generated,
     acceptable_paraphrase,
     evidence_sentences,
     heldout_questions,
+    load_generated,
     load_paraphrases,
     load_sentences,
     load_train_questions,
@@ -51,16 +56,19 @@ from .reader_sources import (
 # Re-exported from reader_sources, so training scripts and tests import the data's parts from here.
 __all__ = [
     "FACTS",
+    "GENERATED",
     "PARAPHRASES",
     "TRAIN_QUESTIONS",
     "Pair",
     "Sentence",
+    "acceptable_generated",
     "acceptable_paraphrase",
     "counts",
     "data_sha256",
     "drop_near_copies",
     "evidence_sentences",
     "heldout_questions",
+    "load_generated",
     "load_paraphrases",
     "load_sentences",
     "load_train_questions",
@@ -108,25 +116,28 @@ def make_pairs(
     corpus_dir: Path = CORPUS_DIR,
     questions_path: Path = TRAIN_QUESTIONS,
     paraphrases_path: Path | None = PARAPHRASES,
+    generated_path: Path | None = None,
 ) -> list[Pair]:
     """All pairs, deduplicated and shuffled with `seed`. `review_ids` keeps only those reviews' sentences.
 
     With `paraphrases_path`, each question's paraphrases are added with its label: against its positive
-    sentences, its paragraph neighbours and the sentences sharing most words with the paraphrase.
+    sentences, its paragraph neighbours and the sentences sharing most words with the paraphrase. With
+    `generated_path` (eval/train_generated.jsonl; off by default: it did not lower the dev cost), the
+    LLM-written questions of each sentence join the training questions.
     """
     rng = random.Random(seed)
     paraphrases = load_paraphrases(paraphrases_path)
     sentences = load_sentences(corpus_dir)
     if review_ids is not None:
         sentences = [s for s in sentences if s.review_id in set(review_ids)]
-    rows = load_train_questions(questions_path)
+    rows = load_train_questions(questions_path) + load_generated(generated_path)
     pairs: list[Pair] = []
 
     def add(question: str, sentence: Sentence, label: int, source: str) -> None:
         pairs.append(Pair(question, sentence.text, label, source, sentence.review_id))
 
-    # (question, positive sentences, sentences never used as its negatives)
-    asked: list[tuple[str, list[Sentence], set[str]]] = []
+    # (question, positive sentences, sentences never used as its negatives, source prefix)
+    asked: list[tuple[str, list[Sentence], set[str], str]] = []
 
     for row in rows:
         question = str(row["question"])
@@ -144,7 +155,7 @@ def make_pairs(
             continue
         answers = [_norm(str(a)) for a in row.get("answers") or [] if len(str(a)) >= 4]  # type: ignore[attr-defined]
         keep = {s.text for s in sentences if any(a in _norm(s.text) for a in answers)} | {s.text for s in pos}
-        asked.append((question, pos, keep))
+        asked.append((question, pos, keep, "generated_" if row["kind"] == "generated" else ""))
 
     facts_by_kind: dict[str, list[Fact]] = {}
     for fact in FACTS:
@@ -157,7 +168,7 @@ def make_pairs(
         if fact.maybe:
             keep |= {s.text for s in sentences if re.search(fact.maybe, s.text, re.IGNORECASE)}
         for q in fact.questions:
-            asked.append((q, pos, keep))
+            asked.append((q, pos, keep, ""))
         for s in pos:
             for q in fact.near:
                 for v in _name_variants(q, rng):
@@ -184,15 +195,15 @@ def make_pairs(
         ):
             add(f"What happened in {y}?", s, 0, "rule_year_miss")
 
-    for question, pos, keep in asked:
+    for question, pos, keep, tag in asked:
         variants = _name_variants(question, rng)
         for s in pos:
             for v in variants:
-                add(v, s, 1, "positive")
+                add(v, s, 1, tag + "positive")
             for v in _swaps(question, ROLE_SWAPS, rng, 2):
-                add(v, s, 0, "swap_role")
+                add(v, s, 0, tag + "swap_role")
             for v in _swaps(question, ENTITY_SWAPS, rng, 2):
-                add(v, s, 0, "swap_entity")
+                add(v, s, 0, tag + "swap_entity")
         pos_texts = {s.text for s in pos}
         neighbours = [
             s
@@ -202,12 +213,12 @@ def make_pairs(
             and any(p.review_id == s.review_id and abs(p.index - s.index) <= 4 for p in pos)
         ]
         for s in neighbours:
-            add(question, s, 0, "paragraph")
+            add(question, s, 0, tag + "paragraph")
         for s in _top_overlap(question, sentences, keep | pos_texts, 6):
-            add(question, s, 0, "lexical")
+            add(question, s, 0, tag + "lexical")
         others = [s for s in sentences if s.text not in keep]
         for s in rng.sample(others, min(4, len(others))):
-            add(question, s, 0, "random")
+            add(question, s, 0, tag + "random")
         for para in paraphrases.get(question, ()):
             for s in pos:
                 add(para, s, 1, "paraphrase")

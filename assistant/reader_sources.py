@@ -19,6 +19,8 @@ from .corpus import load_reviews
 TRAIN_QUESTIONS = Path("eval/train_questions.jsonl")
 # Two LLM paraphrases of each training question (scripts/paraphrase_questions.py writes them).
 PARAPHRASES = Path("eval/train_paraphrases.jsonl")
+# Questions an LLM wrote for each review sentence (scripts/generate_questions.py writes them).
+GENERATED = Path("eval/train_generated.jsonl")
 CORPUS_DIR = Path("corpus")
 HELDOUT_QUESTIONS = tuple(Path(f"eval/{name}_questions.jsonl") for name in ("dev", "dev2", "test", "blind"))
 NEAR_COPY = 0.6  # Jaccard of word sets: the limit tests/test_eval_set.py applies to training questions
@@ -123,6 +125,45 @@ def acceptable_paraphrase(question: str, paraphrase: str) -> bool:
         return False
     a, b = _question_words(question), _question_words(text)
     return len(a & b) / max(len(a | b), 1) < 0.9
+
+
+_DEICTIC = re.compile(r"\b(?:that|this|it|then|there|these|those)\s*\?$", re.IGNORECASE)
+
+
+def acceptable_generated(question: str, answer: str, sentence: str) -> bool:
+    """Keep an LLM-written question only when it is one question whose answer the sentence holds
+    and the question does not give away.
+
+    >>> s = "He was detained for 81 days in 2011."
+    >>> acceptable_generated("How long was he held?", "81 days", s)
+    True
+    >>> acceptable_generated("How long was he held for 81 days?", "81 days", s)
+    False
+    >>> acceptable_generated("Where was he held?", "a secret prison", s)
+    False
+    >>> acceptable_generated("What did he do after that?", "detained", s)
+    False
+    """
+    text, found = question.strip(), _norm(answer).strip(" .,;:'\"")
+    n = len(text.split())
+    if not text.endswith("?") or text.count("?") > 1 or not 4 <= n <= 30:
+        return False
+    if _DEICTIC.search(text):  # "what did he do after that?" needs the sentence before it
+        return False
+    return bool(found) and found in _norm(sentence) and found not in _norm(text)
+
+
+def load_generated(path: Path | None = GENERATED) -> list[dict[str, object]]:
+    """The generated questions as training rows (question, answers, evidence); [] when absent."""
+    if path is None or not path.exists():
+        return []
+    rows: list[dict[str, object]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            for item in row["questions"]:
+                rows.append({"kind": "generated", **item, "evidence": row["evidence"]})
+    return rows
 
 
 def load_paraphrases(path: Path | None = PARAPHRASES) -> dict[str, tuple[str, ...]]:

@@ -13,6 +13,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, Field, field_validator
 
+from .bm25 import BM25
 from .embedding import Embedder
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
@@ -76,30 +77,23 @@ def hit_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: float
 
 
 class KeywordIndex:
-    """BM25 over the chunks of the live generation, built once when the retriever loads.
+    """BM25 (`bm25.BM25`) over the chunks of the live generation, built once when the retriever loads.
 
     `terms` splits both the passages and the query (scripts/compare_fusion.py passes `tokenize`).
     """
 
     def __init__(self, hits: Sequence[Hit], terms: Callable[[str], list[str]] = keyword_terms) -> None:
-        from rank_bm25 import BM25Okapi
-
         self.hits = list(hits)
         self._terms = terms
-        corpus = [terms(h.text) or ["<empty>"] for h in self.hits]
-        self._bm25 = BM25Okapi(corpus) if corpus else None
+        self._bm25 = BM25([terms(h.text) or ["<empty>"] for h in self.hits]) if self.hits else None
 
     def search(self, query: str, k: int) -> list[Hit]:
         """Return up to `k` chunks sharing words with `query`, best first."""
         terms = self._terms(query)
         if not self._bm25 or not terms:
             return []
-        scores = self._bm25.get_scores(terms)
-        order = sorted(range(len(scores)), key=lambda i: -scores[i])[:k]
         return [
-            replace(self.hits[i], score=float(scores[i]), keyword_score=float(scores[i]))
-            for i in order
-            if scores[i] > 0
+            replace(self.hits[i], score=score, keyword_score=score) for i, score in self._bm25.top(terms, k)
         ]
 
 

@@ -23,6 +23,8 @@ from .config import Settings
 
 FORMAT_VERSION = 2  # v2: sentence splitter and overlap fixes change chunk ids
 _MANIFEST_ID = "manifest"
+# The generation a build is writing, so that a killed build can be resumed (see `PendingBuild`).
+_PENDING_ID = "pending"
 
 
 class IndexStateError(Exception):
@@ -50,6 +52,8 @@ class Manifest:
     generation: str
     built_at: float
     reviews: dict[str, ReviewEntry] = field(default_factory=dict)
+    # Manifests written before the setting existed were embedded with torch.
+    embedding_runtime: str = "torch"
 
     def to_json(self) -> str:
         """Return the manifest as a JSON string."""
@@ -71,6 +75,8 @@ class Manifest:
             return f"index format v{self.format_version}, this version writes v{FORMAT_VERSION}"
         if self.embedding_model != settings.embedding_model:
             return f"embedding model {self.embedding_model!r} -> {settings.embedding_model!r}"
+        if vector_kind(self.embedding_runtime) != vector_kind(settings.embedding_runtime):
+            return f"embedding runtime {self.embedding_runtime!r} -> {settings.embedding_runtime!r}"
         if (self.chunk_size, self.chunk_overlap_sentences) != (
             settings.chunk_size,
             settings.chunk_overlap_sentences,
@@ -80,6 +86,35 @@ class Manifest:
                 f"{settings.chunk_size}/{settings.chunk_overlap_sentences}"
             )
         return None
+
+
+@dataclass(frozen=True)
+class PendingBuild:
+    """The generation a build is filling, and what its vectors and chunks were made with (`build_key`)."""
+
+    generation: str
+    key: str
+
+    @staticmethod
+    def build_key(settings: Settings) -> str:
+        """What must match for a later build to keep this one's chunks."""
+        parts = (
+            FORMAT_VERSION,
+            settings.embedding_model,
+            vector_kind(settings.embedding_runtime),
+            settings.chunk_size,
+            settings.chunk_overlap_sentences,
+        )
+        return json.dumps(parts)
+
+
+def vector_kind(runtime: str) -> str:
+    """Runtimes whose vectors are interchangeable share a kind: torch and fp32 ONNX agree to 1e-7.
+
+    >>> vector_kind("torch") == vector_kind("onnx") != vector_kind("onnx-int8")
+    True
+    """
+    return "int8" if runtime.endswith("int8") else "fp32"
 
 
 def make_client(settings: Settings) -> Any:
@@ -131,6 +166,26 @@ class Store:
         """Point the index at `manifest.generation`, atomically (one upsert of one record)."""
         pointer = self.client.get_or_create_collection(self._manifest_name)
         pointer.upsert(ids=[_MANIFEST_ID], documents=[manifest.to_json()], embeddings=[[0.0]])
+
+    def read_pending(self) -> PendingBuild | None:
+        """The build that was writing a generation when it stopped, if any (None when unreadable)."""
+        try:
+            got = self.client.get_collection(self._manifest_name).get(
+                ids=[_PENDING_ID], include=["documents"]
+            )
+            docs = got.get("documents") or []
+            return PendingBuild(**json.loads(docs[0])) if docs else None
+        except Exception:  # no manifest collection yet, or a record from another version: start afresh
+            return None
+
+    def write_pending(self, pending: PendingBuild | None) -> None:
+        """Record the generation a build is writing (None: no build is under way)."""
+        pointer = self.client.get_or_create_collection(self._manifest_name)
+        if pending is None:
+            pointer.delete(ids=[_PENDING_ID])
+        else:
+            doc = json.dumps(asdict(pending))
+            pointer.upsert(ids=[_PENDING_ID], documents=[doc], embeddings=[[0.0]])
 
     def new_generation(self) -> Any:
         """Create and return an empty collection for the next build."""

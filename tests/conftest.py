@@ -11,6 +11,7 @@ os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import shutil  # noqa: E402
+import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -22,13 +23,16 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHIPPED_CORPUS = PROJECT_DIR / "corpus"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 RAW_PAGES = sorted((DATA_DIR / "raw").glob("*.txt"))
+# The embedding model's ONNX export (onnx_embedding.cache_dir): made once per test session, not in ~/.cache.
+CACHE_VARIABLE = "ASSISTANT_CACHE_DIR"
+os.environ[CACHE_VARIABLE] = tempfile.mkdtemp(prefix="assistant-test-cache-")
 
 
 @pytest.fixture(autouse=True)
 def _no_assistant_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the developer's ASSISTANT_* variables out of every test."""
     for name in list(os.environ):
-        if name.startswith("ASSISTANT_"):
+        if name.startswith("ASSISTANT_") and name != CACHE_VARIABLE:
             monkeypatch.delenv(name)
 
 
@@ -55,8 +59,8 @@ def raw_page(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real packaged embedding model, loaded once per session."""
-    return load_embedder(PACKAGED_MODEL)
+    """The real packaged embedding model as the default settings run it, loaded once per session."""
+    return load_embedder(PACKAGED_MODEL, Settings().embedding_runtime)
 
 
 class CachedEmbedder:

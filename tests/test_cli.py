@@ -31,6 +31,11 @@ def _chunk_count(settings: Settings) -> int:
     )
 
 
+def _edit_one(settings: Settings) -> None:
+    path = Path(settings.corpus_dir) / "review-001.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+
+
 def test_index_says_what_it_did(
     settings: Settings, embedder: Embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -38,8 +43,15 @@ def test_index_says_what_it_did(
     out, err = capsys.readouterr()
     total = _chunk_count(settings)
     assert f"added 2, changed 0, removed 0, unchanged 0 reviews; embedded {total} of {total} chunks" in out
-    assert "  added: review-000\n  added: review-001\n" in out
+    assert "added: review-000" not in out  # one line; -v lists the reviews
     assert "embedding chunks" in err and f"{total}/{total}" in err  # the progress bar
+    assert "chunk/s" in err
+
+    _edit_one(settings)
+    assert cli.main(["index", "-v", *_where(settings)]) == 0
+    out = capsys.readouterr().out
+    assert "added 0, changed 1, removed 0, unchanged 1 reviews" in out
+    assert "  changed: review-001\n" in out
 
     assert cli.main(["index", "--quiet", *_where(settings)]) == 0
     assert capsys.readouterr().out == f"index is up to date (2 reviews, {total} chunks).\n"
@@ -49,7 +61,7 @@ def test_index_says_what_it_did(
     assert cli.main(["index", "--quiet", *_where(settings)]) == 0
     out, err = capsys.readouterr()
     assert "added 0, changed 1, removed 0, unchanged 1 reviews" in out
-    assert "  changed: review-001\n" in out
+    assert "changed: review-001" not in out  # without -v
     assert "embedding chunks" not in err  # --quiet
 
 
@@ -95,6 +107,17 @@ def test_status_exit_codes(built_index: Settings, tmp_path: Path, capsys: pytest
     assert out.startswith("index: stale (the corpus changed since the last build)")
     assert "added since last build: review-002" in out
     assert "changed since last build: review-001" in out
+
+    # Many changes: the first lines and a count; -v lists them all.
+    for n in range(3, 40):
+        text = f'---\ntitle: "R{n}"\n---\nReview {n}.\n'
+        (corpus / f"review-{n:03d}.md").write_text(text, encoding="utf-8")
+    assert cli.main(["status", *_where(stale)]) == 1
+    out = capsys.readouterr().out
+    assert "2 reviews, " in out and "… and 21 more lines (-v lists them all)" in out
+    assert "added since last build: review-039" not in out
+    assert cli.main(["status", "-v", *_where(stale)]) == 1
+    assert "added since last build: review-039" in capsys.readouterr().out
 
 
 def test_add_review_writes_a_cleaned_file_that_loads(

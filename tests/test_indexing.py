@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from assistant import indexing
 from assistant.chunking import split_review
 from assistant.config import Settings
 from assistant.corpus import CorpusError, load_reviews, parse_review
@@ -122,7 +123,8 @@ def test_first_build_adds_every_review_and_embeds_every_chunk(settings: Settings
     assert report.changed == report.removed == report.unchanged == ()
     assert report.full_rebuild_reason is None
     assert report.chunks_embedded == report.chunks_total == len(expected) == len(counting.texts)
-    assert counting.texts == [c.text for c in expected]
+    assert sorted(counting.texts) == sorted(c.text for c in expected)  # each once, shortest first
+    assert [len(t) for t in counting.texts] == sorted(len(t) for t in counting.texts)
     _, manifest, collection = _live(settings)
     assert collection.count() == len(expected)
     got = collection.get(include=["documents", "metadatas"])
@@ -167,7 +169,7 @@ def test_editing_one_review_reembeds_only_that_review(settings: Settings, cached
     assert report.unchanged == ("review-000",)
     assert report.full_rebuild_reason is None
     assert report.chunks_embedded == len(new_chunks) == len(counting.texts)
-    assert counting.texts == [c.text for c in new_chunks]
+    assert sorted(counting.texts) == sorted(c.text for c in new_chunks)
     store, manifest, collection = _live(settings)
     assert manifest.generation == report.generation != first.generation
     assert _same_vectors(_records(collection, "review-000"), untouched)  # copied over with their vectors
@@ -292,6 +294,68 @@ def test_interrupted_rebuild_leaves_the_old_index_live(settings: Settings, cache
     report = build_index(settings, embedder=cached_embedder, store=store)
     assert report.did_nothing
     assert store.generations() == [old_manifest.generation]
+
+
+def _interrupt_after_one_slice(
+    settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> int:
+    """Run a build that writes one slice of 4 chunks to Chroma, then is interrupted; return 4."""
+    monkeypatch.setattr(indexing, "_EMBED_SLICE", 4)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(settings.replace(embedding_batch_size=4), embedder=InterruptingEmbedder(embedder))
+    monkeypatch.undo()
+    return 4
+
+
+def test_a_killed_build_is_resumed_by_the_next_one(
+    settings: Settings, cached_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = _interrupt_after_one_slice(settings, cached_embedder, monkeypatch)
+    store = open_store(settings)
+    assert store.read_manifest() is None  # nothing live yet
+    pending = store.read_pending()
+    assert pending is not None and store.collection(pending.generation).count() == kept
+    counting = CountingEmbedder(cached_embedder)
+    report = build_index(settings, embedder=counting, store=store)
+    total = len(_chunks(settings))
+    assert (report.chunks_resumed, report.chunks_embedded, report.chunks_total) == (kept, total - kept, total)
+    assert len(counting.texts) == total - kept
+    assert "resumed an interrupted build (4 chunks kept)" in report.summary()
+    _, manifest, collection = _live(settings)
+    assert manifest.generation == pending.generation and collection.count() == total
+    assert store.read_pending() is None
+    assert build_index(settings, embedder=counting, store=store).did_nothing
+
+
+def test_a_resumed_build_re_embeds_reviews_edited_since(
+    settings: Settings, cached_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _interrupt_after_one_slice(settings, cached_embedder, monkeypatch)
+    store = open_store(settings)
+    pending = store.read_pending()
+    assert pending is not None
+    written = store.collection(pending.generation).get(include=["metadatas"])["metadatas"]
+    edited = str(written[0]["review_id"])
+    _edit(Path(settings.corpus_dir) / f"{edited}.md")
+    report = build_index(settings, embedder=cached_embedder, store=store)
+    expected = {c.id: c.text for c in _chunks(settings)}
+    _, _, collection = _live(settings)
+    got = collection.get(include=["documents"])
+    assert dict(zip(got["ids"], got["documents"], strict=True)) == expected  # no stale chunk survived
+    assert report.chunks_resumed == sum(1 for m in written if m["review_id"] != edited)
+
+
+def test_a_build_with_other_settings_does_not_resume(
+    settings: Settings, cached_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _interrupt_after_one_slice(settings, cached_embedder, monkeypatch)
+    store = open_store(settings)
+    pending = store.read_pending()
+    assert pending is not None
+    other = settings.replace(chunk_size=300)
+    report = build_index(other, embedder=cached_embedder, store=store)
+    assert report.chunks_resumed == 0 and report.chunks_embedded == report.chunks_total
+    assert pending.generation not in store.generations()  # the left-over was dropped
 
 
 def test_a_build_keeps_only_the_live_and_the_previous_generation(

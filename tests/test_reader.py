@@ -58,6 +58,29 @@ def test_no_paraphrase_file_no_paraphrase_pairs(tmp_path: Path) -> None:
     assert plain and not any("paraphrase" in p.source for p in plain)
 
 
+def test_generated_questions_are_positive_for_their_sentence_only() -> None:
+    from assistant.reader_data import GENERATED, load_generated
+
+    pairs = make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN, generated_path=PROJECT_DIR / GENERATED)
+    rows = load_generated(PROJECT_DIR / GENERATED)
+    assert rows, "eval/train_generated.jsonl is committed"
+    labelled = {(p.question, p.sentence): p for p in pairs}
+    keys = [(str(r["question"]), str(r["evidence"][0]["quote"])) for r in rows]  # type: ignore[index]
+    kept = [key for key in keys if key in labelled]
+    assert len(kept) > len(rows) / 2  # the rest were near copies of held-out questions, or clashed
+    for key in kept:
+        pair = labelled[key]
+        assert pair.label == 1 and pair.source in ("generated_positive", "positive"), pair
+    negatives = [p for p in pairs if p.source in ("generated_paragraph", "generated_lexical")]
+    assert negatives and {p.label for p in negatives} == {0}
+
+
+def test_generated_questions_are_off_by_default(pairs: list[Pair], tmp_path: Path) -> None:
+    assert not any(p.source.startswith("generated_") for p in pairs)
+    missing = make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN, generated_path=tmp_path / "x.jsonl")
+    assert missing and not any(p.source.startswith("generated_") for p in missing)
+
+
 def test_size_and_both_labels(pairs: list[Pair]) -> None:
     labels = [p.label for p in pairs]
     assert 4000 <= len(pairs) <= 20000
