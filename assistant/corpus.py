@@ -264,6 +264,11 @@ def read_utf8(path: Path) -> str:
         ) from None
 
 
+# libyaml's loader when PyYAML was built with it (about 10x faster over thousands of files); the same
+# safe constructors either way.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _split_front_matter(raw: str, path: Path) -> tuple[dict[str, object], str]:
     if not raw.strip():
         raise CorpusError(f"{shown(path)}: the file is empty.")
@@ -274,7 +279,7 @@ def _split_front_matter(raw: str, path: Path) -> tuple[dict[str, object], str]:
             '    ---\n    title: "..."\n    date: YYYY-MM-DD\n    ---'
         )
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = yaml.load(match.group(1), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         raise CorpusError(f"{shown(path)}: the metadata block is not valid YAML: {exc}") from None
     except ValueError as exc:  # a value YAML can't build, e.g. the date 2012-13-45

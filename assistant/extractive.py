@@ -107,7 +107,7 @@ class ExtractiveBackend:
         # Shared between backends of one assistant (`with_settings` copies), so none re-embeds words.
         self.vectors = vectors if vectors is not None else WordVectors(embedder)
         self._sentence_vectors: dict[str, np.ndarray] = {}
-        self._stats: tuple[int, TermStats] | None = None
+        self._stats: tuple[Mapping[str, Review], TermStats] | None = None
 
     def score_sentences(
         self, question: str | Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]
@@ -200,10 +200,12 @@ class ExtractiveBackend:
         return [self._sentence_vectors[t] for t in texts]
 
     def _term_stats(self, reviews: Mapping[str, Review]) -> TermStats:
-        key = hash(tuple(sorted((r.id, r.text) for r in reviews.values())))
-        if self._stats is None or self._stats[0] != key:
+        """Word statistics of the corpus, counted once per corpus: the assistant hands over a new
+        mapping when the reviews change, so the mapping's identity is the key (not its contents,
+        which at 10,000 reviews would be hashed on every question)."""
+        if self._stats is None or self._stats[0] is not reviews:
             sentences = (r.text[s.start : s.end] for r in reviews.values() for s in _sentences(r.text))
-            self._stats = (key, TermStats.from_sentences(sentences))
+            self._stats = (reviews, TermStats.from_sentences(sentences))
         return self._stats[1]
 
 

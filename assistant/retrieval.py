@@ -61,7 +61,14 @@ def keyword_terms(text: str) -> list[str]:
 
     Separate from `tokenize`, whose exact output the fitted answerability features depend on.
     """
-    return _english_stemmer().stemWords([t for t in _TOKEN_RE.findall(text.lower()) if t not in STOPWORDS])
+    return [_snowball(t) for t in _TOKEN_RE.findall(text.lower()) if t not in STOPWORDS]
+
+
+@lru_cache(maxsize=262_144)
+def _snowball(word: str) -> str:
+    """One word's stem, remembered: a corpus repeats its words, and stemming is the slow part."""
+    stem: str = _english_stemmer().stemWord(word)
+    return stem
 
 
 @lru_cache(maxsize=1)
