@@ -46,6 +46,22 @@ class BM25:
         self.docs = doc_of.astype(np.int32)
         self.weights = weights.astype(np.float32)
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The index as arrays (what `from_arrays` takes back), for saving with numpy."""
+        return {"offsets": self.offsets, "docs": self.docs, "weights": self.weights, "idf": self.idf}
+
+    @classmethod
+    def from_arrays(cls, vocabulary: Sequence[str], size: int, arrays: dict[str, np.ndarray]) -> BM25:
+        """The index `arrays()` and its vocabulary (terms in id order) describe, without recounting."""
+        index = cls.__new__(cls)
+        index.size = size
+        index.vocabulary = {term: i for i, term in enumerate(vocabulary)}
+        index.offsets, index.docs = arrays["offsets"], arrays["docs"]
+        index.weights, index.idf = arrays["weights"], arrays["idf"]
+        if len(index.offsets) != len(vocabulary) + 1 or len(index.docs) != len(index.weights):
+            raise ValueError("BM25 arrays do not match their vocabulary")
+        return index
+
     def scores(self, query: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for `query` (a repeated term counts again, as in rank_bm25)."""
         out = np.zeros(self.size, dtype=np.float64)

@@ -16,14 +16,15 @@ from .chain import ChainInput, answer_chain
 from .config import ENV_PREFIX, Settings
 from .conversation import History
 from .corpus import CorpusError, Review, read_corpus
+from .corpus_stats import load_or_count
 from .embedding import Embedder, load_embedder
 from .evidence import WordVectors
 from .index_state import IndexStatus, index_status
 from .indexing import BuildLockedError, IndexReport, build_index
-from .policy import corpus_words
+from .keyword_store import keyword_folder, keyword_index
 from .reader import Reader, ReaderRelevance
 from .reranking import OnnxCrossEncoder, Reranker, make_reranker
-from .retrieval import DenseIndex, Hit, KeywordIndex, Retriever, load_all_hits
+from .retrieval import DenseIndex, Hit, KeywordIndex, Retriever
 from .store import IndexStateError, Store, open_store, vector_kind
 
 #: Settings `with_settings` applies by building a new retriever over the same index.
@@ -135,13 +136,13 @@ class Assistant:
             )
         collection = self.store.collection(manifest.generation)
         corpus = read_corpus(Path(self.settings.corpus_dir))
-        reviews = {r.id: r for r in corpus.reviews}
+        folder = keyword_folder(self.settings)
+        reviews, known_words = load_or_count({r.id: r for r in corpus.reviews}, folder)
         retriever = self._make_retriever(
             DenseIndex(self.store.client, collection.name, self.models.embedder),
-            KeywordIndex(load_all_hits(collection)),
+            keyword_index(collection, folder),
             titles={r.id: r.title for r in reviews.values()},
         )
-        known_words = corpus_words(reviews)
         with self._lock:
             #: Set while some review files can't be used: answers come from the others meanwhile.
             self.corpus_warning: str | None = corpus.warning()

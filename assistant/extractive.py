@@ -202,7 +202,11 @@ class ExtractiveBackend:
     def _term_stats(self, reviews: Mapping[str, Review]) -> TermStats:
         """Word statistics of the corpus, counted once per corpus: the assistant hands over a new
         mapping when the reviews change, so the mapping's identity is the key (not its contents,
-        which at 10,000 reviews would be hashed on every question)."""
+        which at 10,000 reviews would be hashed on every question). The assistant's `ReviewMap`
+        brings them counted already (`corpus_stats`)."""
+        counted: TermStats | None = getattr(reviews, "term_stats", None)
+        if counted is not None:
+            return counted
         if self._stats is None or self._stats[0] is not reviews:
             sentences = (r.text[s.start : s.end] for r in reviews.values() for s in _sentences(r.text))
             self._stats = (reviews, TermStats.from_sentences(sentences))

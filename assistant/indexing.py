@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from .config import Settings
 from .corpus import Review, load_reviews
 from .embedding import Embedder, embed_in_batches, load_embedder
 from .index_state import ReviewChanges, diff_reviews
+from .keyword_store import keyword_folder, keyword_index, prune
 from .store import (
     FORMAT_VERSION,
     IndexStateError,
@@ -25,6 +27,7 @@ from .store import (
     check_store,
     move_aside,
     open_store,
+    pages,
     reclaim_orphan_folders,
 )
 
@@ -120,6 +123,9 @@ def build_index(
         )
         store.drop_generations(keep=new_manifest.generation)
         reclaim_orphan_folders(settings)
+        # Saved now, so the next start loads it instead of re-reading and re-stemming every chunk.
+        keyword_index(store.collection(new_manifest.generation), keyword_folder(settings))
+        prune(keyword_folder(settings), set(store.generations()))
     if manifest and reason:
         # After a full rebuild, still tell the user how the corpus moved relative to the old index.
         changes = diff_reviews(reviews, manifest)
@@ -182,11 +188,15 @@ def _target(store: Store, settings: Settings, reviews: dict[str, Review]) -> tup
         return store.new_generation(), set()
     try:
         collection = store.collection(pending.generation)
-        got = collection.get(include=["metadatas"])
+        records = [
+            (chunk_id, meta)
+            for got in pages(collection, ["metadatas"])
+            for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True)
+        ]
     except Exception:  # dropped since, or unreadable: start a new one
         return store.new_generation(), set()
     present, stale = set(), []
-    for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+    for chunk_id, meta in records:
         review = reviews.get(str((meta or {}).get("review_id")))
         if review is not None and (meta or {}).get("content_hash") == review.content_hash:
             present.add(chunk_id)
@@ -202,21 +212,22 @@ def _copy_chunks(
 ) -> None:
     """Copy the chunks (vectors included) of unchanged reviews from the live generation, page by page."""
     keep = set(review_ids)
-    listed = source.get(include=["metadatas"])
-    ids = [
-        chunk_id
-        for chunk_id, meta in zip(listed["ids"], listed["metadatas"], strict=True)
-        if str(meta.get("review_id")) in keep and chunk_id not in present
-    ]
-    for i in range(0, len(ids), _COPY_BATCH):
-        got = source.get(ids=ids[i : i + _COPY_BATCH], include=["embeddings", "documents", "metadatas"])
-        metadatas = [
-            {**meta, "content_hash": reviews[str(meta["review_id"])].content_hash}
-            for meta in got["metadatas"]
+    for got in pages(source, ["embeddings", "documents", "metadatas"]):
+        rows = [
+            (
+                chunk_id,
+                vector,
+                document,
+                {**meta, "content_hash": reviews[str(meta["review_id"])].content_hash},
+            )
+            for chunk_id, vector, document, meta in zip(
+                got["ids"], got["embeddings"], got["documents"], got["metadatas"], strict=True
+            )
+            if str(meta.get("review_id")) in keep and chunk_id not in present
         ]
-        target.add(
-            ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=metadatas
-        )
+        if rows:
+            ids, vectors, documents, metadatas = (list(column) for column in zip(*rows, strict=True))
+            target.add(ids=ids, embeddings=vectors, documents=documents, metadatas=metadatas)
 
 
 def _embed_and_add(
@@ -240,12 +251,21 @@ def _embed_and_add(
     dim = 0
     if on_progress and texts:
         on_progress(0, len(texts))  # the bar starts now, not when the first slice is done
-    for start in range(0, len(texts), _EMBED_SLICE):
-        part = texts[start : start + _EMBED_SLICE]
-        vectors = embed_in_batches(embedder, part, batch_size, _offset(on_progress, start, len(texts)))
-        rows = [(c, v) for text, v in zip(part, vectors, strict=True) for c in by_text[text]]
-        _add_chunks(collection, [c for c, _ in rows], [v for _, v in rows], reviews)
-        dim = len(vectors[0]) if vectors else dim
+    # Chroma stores one slice while the model embeds the next (at most one slice waits in memory).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chroma-add") as writer:
+        pending: Future[None] | None = None
+        for start in range(0, len(texts), _EMBED_SLICE):
+            part = texts[start : start + _EMBED_SLICE]
+            vectors = embed_in_batches(embedder, part, batch_size, _offset(on_progress, start, len(texts)))
+            rows = [(c, v) for text, v in zip(part, vectors, strict=True) for c in by_text[text]]
+            if pending is not None:
+                pending.result()  # raises what the previous write raised
+            pending = writer.submit(
+                _add_chunks, collection, [c for c, _ in rows], [v for _, v in rows], reviews
+            )
+            dim = len(vectors[0]) if vectors else dim
+        if pending is not None:
+            pending.result()
     return dim
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -15,6 +16,7 @@ from pydantic import ConfigDict, Field, field_validator
 
 from .bm25 import BM25
 from .embedding import Embedder
+from .store import pages
 
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 # Words too common in questions and reviews to help keyword search.
@@ -83,25 +85,79 @@ def hit_from_record(chunk_id: str, text: str, meta: dict[str, Any], score: float
     return Hit(chunk_id, str(meta["review_id"]), int(meta["start"]), int(meta["end"]), text, score)
 
 
+@dataclass(frozen=True)
+class ChunkTable:
+    """Every chunk of a generation in columns: ids, places, and the texts as one UTF-8 buffer.
+
+    At 130,000 chunks, columns load from a saved file in milliseconds where Hit objects would take
+    seconds to build; a Hit is made only for a chunk that a search returns.
+    """
+
+    ids: Sequence[str]
+    review_ids: Sequence[str]
+    starts: np.ndarray
+    ends: np.ndarray
+    text_bytes: bytes
+    text_offsets: np.ndarray  # text i is text_bytes[text_offsets[i]:text_offsets[i + 1]]
+
+    @classmethod
+    def from_hits(cls, hits: Sequence[Hit]) -> ChunkTable:
+        encoded = [h.text.encode("utf-8") for h in hits]
+        offsets = np.zeros(len(hits) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        return cls(
+            ids=[h.chunk_id for h in hits],
+            review_ids=[h.review_id for h in hits],
+            starts=np.asarray([h.start for h in hits], dtype=np.int64),
+            ends=np.asarray([h.end for h in hits], dtype=np.int64),
+            text_bytes=b"".join(encoded),
+            text_offsets=offsets,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def text(self, i: int) -> str:
+        return self.text_bytes[self.text_offsets[i] : self.text_offsets[i + 1]].decode("utf-8")
+
+    def hit(self, i: int, score: float) -> Hit:
+        return Hit(
+            self.ids[i],
+            self.review_ids[i],
+            int(self.starts[i]),
+            int(self.ends[i]),
+            self.text(i),
+            score,
+            keyword_score=score,
+        )
+
+
 class KeywordIndex:
-    """BM25 (`bm25.BM25`) over the chunks of the live generation, built once when the retriever loads.
+    """BM25 (`bm25.BM25`) over the chunks of the live generation, built once when the retriever loads
+    (or loaded from the file `keyword_store` saved for that generation).
 
     `terms` splits both the passages and the query (scripts/compare_fusion.py passes `tokenize`).
     """
 
     def __init__(self, hits: Sequence[Hit], terms: Callable[[str], list[str]] = keyword_terms) -> None:
-        self.hits = list(hits)
+        self.chunks = ChunkTable.from_hits(hits)
         self._terms = terms
-        self._bm25 = BM25([terms(h.text) or ["<empty>"] for h in self.hits]) if self.hits else None
+        self.bm25 = BM25([terms(h.text) or ["<empty>"] for h in hits]) if hits else None
+
+    @classmethod
+    def from_parts(
+        cls, chunks: ChunkTable, bm25: BM25 | None, terms: Callable[[str], list[str]] = keyword_terms
+    ) -> KeywordIndex:
+        index = cls.__new__(cls)
+        index.chunks, index.bm25, index._terms = chunks, bm25, terms
+        return index
 
     def search(self, query: str, k: int) -> list[Hit]:
         """Return up to `k` chunks sharing words with `query`, best first."""
         terms = self._terms(query)
-        if not self._bm25 or not terms:
+        if not self.bm25 or not terms:
             return []
-        return [
-            replace(self.hits[i], score=score, keyword_score=score) for i, score in self._bm25.top(terms, k)
-        ]
+        return [self.chunks.hit(i, score) for i, score in self.bm25.top(terms, k)]
 
 
 class DenseIndex:
@@ -276,9 +332,9 @@ def to_document(hit: Hit, title: str = "") -> Document:
 
 def load_all_hits(collection: Any) -> list[Hit]:
     """Return every chunk of `collection` as a Hit, in (review, start) order."""
-    got = collection.get(include=["documents", "metadatas"])
     hits = [
         hit_from_record(cid, doc, meta)
+        for got in pages(collection, ["documents", "metadatas"])
         for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
     ]
     return sorted(hits, key=lambda h: (h.review_id, h.start))

@@ -15,6 +15,7 @@ import secrets
 import shutil
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,24 @@ class PendingBuild:
             settings.chunk_overlap_sentences,
         )
         return json.dumps(parts)
+
+
+#: Records fetched per call when reading a whole collection: one unbounded `get` of 125,000 chunks
+#: fails inside Chroma ("too many SQL variables").
+PAGE = 2000
+
+
+def pages(collection: Any, include: list[str], page: int = PAGE) -> Iterator[dict[str, Any]]:
+    """Every record of `collection`, `page` at a time: dicts with "ids" and the `include` fields."""
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=page, offset=offset)
+        if not got["ids"]:
+            return
+        yield got
+        offset += len(got["ids"])
+        if len(got["ids"]) < page:
+            return
 
 
 def vector_kind(runtime: str) -> str:

@@ -576,6 +576,39 @@ def report(
         print(f"figures: {args.out_json}")
 
 
+def anchor_run(split: str, limit: int | None) -> None:
+    """This assistant and LangChain's RAG tutorial pipeline (scripts/bench_anchor.py) on the same
+    questions in one run: latencies, their ratio, and both accuracies."""
+    from bench_anchor import GGUF_HINT, find_gguf, load_questions, missing_packages, run_anchor
+
+    from assistant.eval_run import run_cases
+    from assistant.evaluation import load_cases
+
+    missing = missing_packages()
+    gguf = find_gguf()
+    if missing or gguf is None:
+        print(f"anchor skipped: {', '.join(missing) + ' not installed' if missing else GGUF_HINT}")
+        return
+    print(f"machine: {os.cpu_count()} cores, load average (1 min) {os.getloadavg()[0]:.2f}; split {split}")
+    bot = load_assistant(Settings.from_env())
+    cases = load_cases(PROJECT_DIR / "eval" / f"{split}_questions.jsonl", bot.reviews)[:limit]
+    ours = run_cases(bot, cases, "assistant", split=split).summary
+    with tempfile.TemporaryDirectory(prefix="bench-anchor-") as work:
+        theirs = run_anchor(load_questions(split, limit), gguf, Path(work))
+    rows = [
+        ("this assistant (extractive, default)", ours["latency_p50_s"], ours["latency_p95_s"],
+         ours["accuracy"], ours["correct_refusals"], ours["wrong_assertions"]),
+        ("LangChain RAG tutorial + Qwen2.5-Coder-1.5B", theirs.latency_p50_s, theirs.latency_p95_s,
+         theirs.answerable_accuracy, theirs.correct_refusals, theirs.wrong_assertions),
+    ]  # fmt: skip
+    print(f"\n{len(cases)} {split} questions; anchor: build {theirs.build_s:.1f} s, {theirs.chunks} chunks")
+    print("| pipeline | p50 s | p95 s | answer accuracy | correct refusals | wrong assertions |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, p50, p95, accuracy, refusals, wrong in rows:
+        print(f"| {name} | {p50:.3f} | {p95:.3f} | {accuracy:.1%} | {refusals:.1%} | {wrong:.1%} |")
+    print(f"p50 ratio, anchor / this assistant: {theirs.latency_p50_s / ours['latency_p50_s']:.0f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -587,8 +620,15 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep (and reuse) corpora and indexes here")
     parser.add_argument("--out-json", type=Path, metavar="PATH", help="write the figures as JSON")
     parser.add_argument("--plot", type=Path, default=PROJECT_DIR / "docs" / "bench.png", help="chart path")
+    parser.add_argument(
+        "--anchor", action="store_true", help="compare with LangChain's RAG tutorial pipeline + a local LLM"
+    )
+    parser.add_argument("--split", default="test", help="--anchor: the question set (default test)")
+    parser.add_argument("--limit", type=int, help="--anchor: only the first N questions")
     args = parser.parse_args()
-    if args.reviews or args.server:
+    if args.anchor:
+        anchor_run(args.split, args.limit)
+    elif args.reviews or args.server:
         args.reviews = args.reviews or [2]
         scale_run(args)
     else:

@@ -14,6 +14,11 @@ run, generations the app switched through, and the first failures. Exit 1 when a
 SIGKILL it at a random moment, and check that `assistant status` still reads the index and a
 question is answered from it. Prints kills survived and unusable indexes.
 
+`--app-rebuilds N`: the web chat's own Rebuild (`Assistant.rebuild_index`, what the button runs)
+N times, each after a review was edited so it writes a new generation, while `--clients` threads ask
+the same assistant `--requests` questions in this process. Prints requests tried / failed and the
+generations switched through. Exit 1 when any request failed.
+
 `--fuzz N`: N random JSON lines (and raw bytes) through one `assistant ask --jsonl`; every line must
 give exactly one valid UTF-8 JSON line with its id. Prints lines sent / answered / lost.
 """
@@ -155,6 +160,58 @@ def soak_fuzz(count: int) -> int:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def soak_app_rebuilds(rebuilds: int, clients: int, requests: int) -> int:
+    """Questions from `clients` threads while the assistant rebuilds itself `rebuilds` times."""
+    from assistant.bot import load_assistant
+    from assistant.config import Settings
+
+    root = Path(tempfile.mkdtemp(prefix="soak-app-rebuild-"))
+    try:
+        shutil.copytree(ROOT / "corpus", root / "corpus")
+        bot = load_assistant(Settings.from_env(corpus_dir=root / "corpus", index_dir=root / "index"))
+        tried = Counter[str]()
+        failures: list[str] = []
+        lock = threading.Lock()
+        numbers = iter(range(requests))
+
+        def client_loop() -> None:
+            while True:
+                with lock:
+                    number = next(numbers, None)
+                if number is None:
+                    return
+                try:
+                    answer = bot.ask(QUESTIONS[number % len(QUESTIONS)])
+                    problem = "" if answer.text else "empty answer"
+                except Exception as exc:  # every failure is counted, whatever its kind
+                    problem = f"{type(exc).__name__}: {str(exc)[:200]}"
+                with lock:
+                    tried["failed" if problem else "ok"] += 1
+                    if problem:
+                        failures.append(problem)
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=client_loop, daemon=True) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        generations = set()
+        review = root / "corpus" / "review-001.md"
+        for n in range(rebuilds):
+            review.write_text(review.read_text(encoding="utf-8") + f"\nEdit {n}.\n", encoding="utf-8")
+            generations.add(bot.rebuild_index().generation)
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - started
+        total = sum(tried.values())
+        print(f"requests tried {total}, failed {tried['failed']} ({clients} threads, {seconds:.0f} s)")
+        print(f"app rebuilds run {rebuilds}, generations switched through {len(generations)}")
+        for problem in failures[:5]:
+            print(f"  failure: {problem}")
+        return 1 if tried["failed"] else 0
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -164,7 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuilds", type=int, default=5)
     parser.add_argument("--kills", type=int, help="kill-during-build loop instead of chats")
     parser.add_argument("--fuzz", type=int, help="fuzzed `ask --jsonl` lines instead of chats")
+    parser.add_argument("--app-rebuilds", type=int, help="the assistant's own rebuild, under load, N times")
     args = parser.parse_args(argv)
+    if args.app_rebuilds:
+        return soak_app_rebuilds(args.app_rebuilds, args.clients, args.requests)
     if args.kills:
         return soak_kills(args.kills)
     if args.fuzz:

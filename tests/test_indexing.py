@@ -358,6 +358,27 @@ def test_a_build_with_other_settings_does_not_resume(
     assert pending.generation not in store.generations()  # the left-over was dropped
 
 
+def test_whole_collections_are_read_in_pages(
+    settings: Settings, cached_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chroma cannot `get` 125,000 records at once ("too many SQL variables"): every whole-collection
+    read goes page by page. With pages of 5 chunks, a copy, a resume and the keyword index still see
+    every chunk."""
+    from assistant import store as store_module
+    from assistant.retrieval import load_all_hits
+
+    monkeypatch.setattr(store_module, "PAGE", 5)
+    monkeypatch.setattr(store_module.pages, "__defaults__", (5,))
+    build_index(settings, embedder=cached_embedder)
+    _edit(Path(settings.corpus_dir) / "review-001.md")
+    report = build_index(settings, embedder=cached_embedder)
+    assert report.unchanged == ("review-000",) and report.chunks_total == len(_chunks(settings))
+    _, _, collection = _live(settings)
+    assert collection.count() == report.chunks_total
+    assert len(load_all_hits(collection)) == report.chunks_total
+    assert sum(len(page["ids"]) for page in store_module.pages(collection, [])) == report.chunks_total
+
+
 def test_a_build_keeps_only_the_live_and_the_previous_generation(
     settings: Settings, cached_embedder: Embedder
 ) -> None:
