@@ -15,7 +15,7 @@ from .answering import Answer, AnswerBackend, Pipeline, backend_spec
 from .chain import ChainInput, answer_chain
 from .config import ENV_PREFIX, Settings
 from .conversation import History
-from .corpus import CorpusError, Review, read_corpus
+from .corpus import Corpus, CorpusError, Review, read_corpus
 from .corpus_stats import load_or_count
 from .embedding import Embedder, load_embedder
 from .evidence import WordVectors
@@ -62,13 +62,15 @@ class Models:
 class Assistant:
     """Answers questions about the film from the indexed reviews, with checked citations."""
 
-    def __init__(self, settings: Settings, models: Models, store: Store) -> None:
+    def __init__(
+        self, settings: Settings, models: Models, store: Store, corpus: Corpus | None = None
+    ) -> None:
         self.settings = settings
         self.models = models
         self.store = store
         self._lock = threading.Lock()
         self._backends: dict[str, AnswerBackend] = {}
-        self._load_index()
+        self._load_index(corpus)
         #: The answering chain, a LangChain `Runnable` (see `chain.py`): `invoke`, `stream`, `batch`.
         self.chain: Runnable[ChainInput, Answer] = answer_chain(self._pipeline)
 
@@ -122,7 +124,8 @@ class Assistant:
         threshold = self._backend().threshold
         return float(threshold) if threshold is not None else None
 
-    def _load_index(self) -> None:
+    def _load_index(self, corpus: Corpus | None = None) -> None:
+        """Answer from the live generation; `corpus`: the reviews as just read (else read them)."""
         manifest = self.store.read_manifest()
         if manifest is None:
             raise IndexStateError("no index yet: run `assistant index` first.")
@@ -135,7 +138,7 @@ class Assistant:
                 f"the index does not match the settings ({mismatch}): run `assistant index`."
             )
         collection = self.store.collection(manifest.generation)
-        corpus = read_corpus(Path(self.settings.corpus_dir))
+        corpus = corpus or read_corpus(Path(self.settings.corpus_dir))
         folder = keyword_folder(self.settings)
         reviews, known_words = load_or_count({r.id: r for r in corpus.reviews}, folder)
         retriever = self._make_retriever(
@@ -286,10 +289,15 @@ def load_assistant(
     settings = settings or Settings.from_env()
     models = load_models(settings)
     store = open_store(settings)
+    corpus: Corpus | None = None
     if build_if_missing:
         # Cheap when the index is up to date: build_index compares hashes and embeds nothing.
         try:
-            build_index(settings, embedder=models.embedder, store=store, on_progress=on_progress)
+            corpus = read_corpus(Path(settings.corpus_dir))  # read once, for the build and the answers
+            whole = None if corpus.problems else list(corpus.reviews)  # a bad file: the build says so
+            build_index(
+                settings, embedder=models.embedder, store=store, on_progress=on_progress, reviews=whole
+            )
         except BuildLockedError:
             # Another process is building: answer from the live index meanwhile (reading needs no
             # lock); the assistant follows the new generation once that build ends.
@@ -300,4 +308,4 @@ def load_assistant(
             # naming the files, `Assistant.corpus_warning`) until they are fixed.
             if store.read_manifest() is None:
                 raise
-    return Assistant(settings, models, store)
+    return Assistant(settings, models, store, corpus)

@@ -19,6 +19,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -46,9 +47,10 @@ class Review:
     film: str = FILM
     path: str = ""
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """Hash of everything that goes into the index for this review (text and metadata)."""
+        """Hash of everything that goes into the index for this review (text and metadata); computed
+        once per review (a build at 10,000 reviews asks for it for every chunk it copies)."""
         payload = json.dumps(
             [
                 self.id,

@@ -14,6 +14,7 @@ from typing import Any
 from .chunking import Chunk, split_review
 from .config import Settings
 from .corpus import Review, load_reviews
+from .corpus_stats import load_or_count
 from .embedding import Embedder, embed_in_batches, load_embedder
 from .index_state import ReviewChanges, diff_reviews
 from .keyword_store import keyword_folder, keyword_index, prune
@@ -98,6 +99,7 @@ def build_index(
     store: Store | None = None,
     force: bool = False,
     on_progress: ProgressFn | None = None,
+    reviews: Sequence[Review] | None = None,
 ) -> IndexReport:
     """Bring the index in line with the corpus and return what was done.
 
@@ -105,7 +107,8 @@ def build_index(
     embeds everything. The new state becomes live in one step at the end.
     """
     started = time.perf_counter()
-    reviews = load_reviews(Path(settings.corpus_dir))
+    if reviews is None:  # else the caller read the corpus (all of it loaded: no file was bad)
+        reviews = load_reviews(Path(settings.corpus_dir))
     store = store or open_store(settings)
     with _build_lock(settings):
         manifest = store.read_manifest()
@@ -116,6 +119,7 @@ def build_index(
                 store.write_pending(None)  # an interrupted build of what is live already: nothing to resume
             if store.drop_generations(keep=manifest.generation):
                 reclaim_orphan_folders(settings)
+            load_or_count({r.id: r for r in reviews}, keyword_folder(settings))  # counted once per corpus
             return _report(changes, manifest, reason, (0, 0), started, manifest.generation)
         embedder = embedder or load_embedder(settings.embedding_model, settings.embedding_runtime)
         new_manifest, embedded, resumed = _write_generation(
@@ -126,6 +130,7 @@ def build_index(
         # Saved now, so the next start loads it instead of re-reading and re-stemming every chunk.
         keyword_index(store.collection(new_manifest.generation), keyword_folder(settings))
         prune(keyword_folder(settings), set(store.generations()))
+        load_or_count({r.id: r for r in reviews}, keyword_folder(settings))
     if manifest and reason:
         # After a full rebuild, still tell the user how the corpus moved relative to the old index.
         changes = diff_reviews(reviews, manifest)
