@@ -129,6 +129,8 @@ def test_answer_streams_then_shows_cited_passages(tmp_path):
     steps = run(controller, "Who directed the film?")
     partials = [messages[-1]["content"] for messages, *_ in steps[:-1]]
     assert len(partials) >= 3 and "Alison" in partials[-1] and "streaming" in partials[-1]
+    assert "Searching the reviews…" in partials[0]  # a working state before the first words
+    assert "Searching the reviews" not in partials[-1]
     messages, turns, textbox, notice = steps[-1]
     assert [m["role"] for m in messages] == ["user", "assistant"]
     assert '<div class="passage" id="cite-0-1">' in messages[1]["content"]

@@ -175,8 +175,15 @@ def render_answer(
 COPY_LINK = '<a class="copy-answer" href="#copy">Copy</a>'
 
 
+#: What the answer bubble says between the question and the first words of its answer.
+WORKING = "Searching the reviews…"
+
+
 def render_partial(text: str) -> str:
-    """Return the chat message for an answer still being written."""
+    """Return the chat message for an answer still being written (a working state before its first
+    words: the question has been received and the reviews are being searched)."""
+    if not text:
+        return f'<div class="answer streaming"><p class="answer-text working">{WORKING}</p></div>'
     return f'<div class="answer streaming"><p class="answer-text">{escape_text(text)}▍</p></div>'
 
 
