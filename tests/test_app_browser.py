@@ -108,6 +108,46 @@ def test_thumbs_up_is_saved_to_the_feedback_file(page, live_app):
     assert all(c["quote"] for c in record["citations"])
 
 
+def test_thumbs_down_asks_what_was_wrong_and_saves_the_reason(page, live_app):
+    question = "Who directed the film?"
+    ask(page, question)
+    box = page.get_by_label("What was wrong with this answer? (optional)")
+    expect(box).to_be_hidden()
+    page.locator("#chat button[aria-label='Dislike']").last.click()
+    expect(box).to_be_visible()
+    box.fill("It should name the director.")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(box).to_be_hidden()
+    record = _wait_for_feedback(live_app.feedback_path, question)
+    assert record["rating"] == "down"
+    deadline = time.monotonic() + 15
+    reasons: list[dict] = []
+    while not reasons and time.monotonic() < deadline:
+        lines = live_app.feedback_path.read_text(encoding="utf-8").splitlines()
+        reasons = [
+            r for r in map(json.loads, lines) if r.get("reason") and r["answer_id"] == record["answer_id"]
+        ]
+        time.sleep(0.2)
+    assert reasons and reasons[0]["reason"] == "It should name the director." and "rating" not in reasons[0]
+
+
+def test_thumbs_show_on_finished_answers_only(page):
+    message = ask(page, "How long was Ai Weiwei detained?")
+    like = page.locator("#chat button[aria-label='Like']").last
+    expect(like).to_be_visible()
+    # The same bubble while still being written, then as an error: no thumbs (chat.css).
+    for marked in (
+        "el.classList.add('streaming')",
+        "el.innerHTML = '<div class=\"notice notice-error\">x</div>'",
+    ):
+        message.locator(".answer").first.evaluate(f"el => {{ {marked}; }}")
+        expect(like).to_be_hidden()
+        page.reload()
+        message = ask(page, "How long was Ai Weiwei detained?")
+        like = page.locator("#chat button[aria-label='Like']").last
+        expect(like).to_be_visible()
+
+
 def test_hostile_review_markup_is_shown_as_text_and_never_runs(page):
     message = ask(page, "Who composed the soundtrack?")
     card = message.locator(".passage").first
@@ -152,7 +192,7 @@ def _wait_for_feedback(path: Path, question: str, timeout: float = 15.0) -> dict
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 record = json.loads(line)
-                if record["question"] == question:
+                if record.get("question") == question:
                     return record
         time.sleep(0.2)
     raise AssertionError(f"no feedback for {question!r} in {path}")

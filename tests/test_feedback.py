@@ -12,6 +12,7 @@ from assistant.web.feedback import (
     FeedbackError,
     feedback_record,
     rating,
+    reason_record,
     write_feedback,
 )
 
@@ -70,3 +71,12 @@ def test_an_oversized_record_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FeedbackError, match="at most"):
         write_feedback(tmp_path / "f.jsonl", {"blob": "x" * 300_000})
     assert not (tmp_path / "f.jsonl").exists()
+
+
+def test_a_reason_names_its_answer_and_is_cut_never_empty() -> None:
+    record = reason_record("a1", "  The review says 81 days.  ")
+    assert (record["answer_id"], record["reason"]) == ("a1", "The review says 81 days.")
+    assert "rating" not in record  # the thumb itself was stored on its own line
+    assert len(reason_record("a1", "x" * 50_000)["reason"]) == 1000
+    with pytest.raises(FeedbackError, match="empty"):
+        reason_record("a1", "   ")

@@ -18,7 +18,7 @@ import gradio as gr
 
 from ..answering import BACKENDS, QuestionError
 from ..index_state import IndexState, IndexStatus
-from .feedback import FeedbackError, RateLimit, feedback_record, write_feedback
+from .feedback import FeedbackError, RateLimit, feedback_record, reason_record, write_feedback
 from .render import (
     escape_user_text,
     render_answer,
@@ -198,6 +198,23 @@ class ChatController:
         except FeedbackError:
             return False
         return True
+
+    def record_reason(self, answer_id: object, reason: object, client: str = "local") -> bool:
+        """Append the reason for a thumbs-down (`feedback.reason_record`); False when it is empty,
+        too big, or `client` is over its rate limit."""
+        if not answer_id or not self._feedback_limit.allow(client):
+            return False
+        try:
+            write_feedback(Path(self.bot.settings.feedback_path), reason_record(answer_id, reason))
+        except FeedbackError:
+            return False
+        return True
+
+    def disliked_answer(self, turns: list[Turn], index: Any) -> str:
+        """The answer id of the chat message at `index`, for the reason box ('' if there is none)."""
+        position = index[0] if isinstance(index, list | tuple) else index
+        turn = next((t for t in turns if isinstance(t, dict) and t.get("message_index") == position), None)
+        return str(turn.get("id") or "") if turn else ""
 
     def sources(self) -> str:
         """Return the Sources tab HTML."""

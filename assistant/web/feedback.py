@@ -59,6 +59,24 @@ def feedback_record(turn: dict[str, Any], liked: object) -> dict[str, Any]:
     }
 
 
+MAX_REASON = 1000  # characters of the reason given with a thumbs-down
+
+
+def reason_record(answer_id: object, reason: object) -> dict[str, Any]:
+    """The line that adds a reason to a thumbs-down already stored: its `answer_id` and the
+    `reason` (cut to MAX_REASON), no `rating` of its own (the thumb was counted once, on its own
+    line); FeedbackError when the reason is empty."""
+    text = _text(reason).strip()[:MAX_REASON]
+    if not text:
+        raise FeedbackError("a reason is empty")
+    return {
+        "format": FEEDBACK_FORMAT,
+        "timestamp": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "answer_id": _text(answer_id)[:200],
+        "reason": text,
+    }
+
+
 def write_feedback(path: Path, record: dict[str, Any], max_file_bytes: int = MAX_FILE_BYTES) -> None:
     """Append `record` as one JSON line to `path` (folder created; file rotated when full)."""
     line = json.dumps(record, ensure_ascii=False) + "\n"

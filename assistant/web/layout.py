@@ -95,6 +95,17 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
             parts["textbox"] = gr.Textbox(
                 placeholder="Ask about the film, e.g. who directed it", show_label=False, submit_btn=True
             )
+            with gr.Group(visible=False, elem_id="reason-box") as parts["reason_box"]:
+                parts["reason"] = gr.Textbox(
+                    label="What was wrong with this answer? (optional)",
+                    placeholder="e.g. the review says 81 days, not 3 months",
+                    max_length=1000,
+                    lines=2,
+                )
+                with gr.Row():
+                    parts["reason_send"] = gr.Button("Send", size="sm", variant="primary")
+                    parts["reason_skip"] = gr.Button("Skip", size="sm", variant="secondary")
+            parts["reason_for"] = gr.State("")
             with gr.Row():
                 parts["copy_chat"] = gr.Button("Copy conversation", size="sm", variant="secondary")
                 parts["new_chat"] = gr.Button("New chat", size="sm", variant="secondary", elem_id="new-chat")
@@ -144,12 +155,31 @@ def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
 
     parts["viewer"].click(open_passage, outputs=parts["viewer"], api_visibility="private")
 
-    def like(turns: list[Turn], event: gr.LikeData, request: gr.Request) -> None:
+    def like(turns: list[Turn], event: gr.LikeData, request: gr.Request) -> tuple[Any, str, str]:
+        """Store the thumb; after a thumbs-down, open the box that asks what was wrong."""
         client = request.client.host if request and request.client else "unknown"
-        if controller.record_feedback(turns, event.index, event.liked, client):
+        saved = controller.record_feedback(turns, event.index, event.liked, client)
+        if saved and event.liked is False:
+            return gr.update(visible=True), controller.disliked_answer(turns, event.index), ""
+        if saved:
             gr.Info("Thanks, your feedback was saved.")
+        return gr.update(visible=False), "", ""
 
-    parts["chatbot"].like(like, parts["turns"], None, api_visibility="private")
+    reason_outputs = [parts["reason_box"], parts["reason_for"], parts["reason"]]
+    parts["chatbot"].like(like, parts["turns"], reason_outputs, api_visibility="private")
+
+    def send_reason(answer_id: str, reason: str, request: gr.Request) -> tuple[Any, str, str]:
+        client = request.client.host if request and request.client else "unknown"
+        if controller.record_reason(answer_id, reason, client):
+            gr.Info("Thanks, your feedback was saved.")
+        return gr.update(visible=False), "", ""
+
+    parts["reason_send"].click(
+        send_reason, [parts["reason_for"], parts["reason"]], reason_outputs, api_visibility="private"
+    )
+    parts["reason_skip"].click(
+        lambda: (gr.update(visible=False), "", ""), None, reason_outputs, api_visibility="private"
+    )
 
 
 def _wire_loading(controller: ChatController, app: gr.Blocks, banner: gr.HTML) -> None:
