@@ -89,12 +89,7 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
                 buttons=[],  # the built-in copy puts HTML on the clipboard; ours copy plain text
                 placeholder=welcome_text(settings),
             )
-            parts["notice"] = gr.HTML(elem_id="notice")
-            with gr.Row(elem_id="examples"):
-                parts["examples"] = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
-            parts["textbox"] = gr.Textbox(
-                placeholder="Ask about the film, e.g. who directed it", show_label=False, submit_btn=True
-            )
+            # Right under the answers, next to the thumbs that open it.
             with gr.Group(visible=False, elem_id="reason-box") as parts["reason_box"]:
                 parts["reason"] = gr.Textbox(
                     label="What was wrong with this answer? (optional)",
@@ -106,6 +101,12 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
                     parts["reason_send"] = gr.Button("Send", size="sm", variant="primary")
                     parts["reason_skip"] = gr.Button("Skip", size="sm", variant="secondary")
             parts["reason_for"] = gr.State("")
+            parts["notice"] = gr.HTML(elem_id="notice")
+            with gr.Row(elem_id="examples"):
+                parts["examples"] = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
+            parts["textbox"] = gr.Textbox(
+                placeholder="Ask about the film, e.g. who directed it", show_label=False, submit_btn=True
+            )
             with gr.Row():
                 parts["copy_chat"] = gr.Button("Copy conversation", size="sm", variant="secondary")
                 parts["new_chat"] = gr.Button("New chat", size="sm", variant="secondary", elem_id="new-chat")
