@@ -95,6 +95,10 @@ def _make_parser() -> argparse.ArgumentParser:
     ev.add_argument("--thresholds", type=Path, default=Path("eval/thresholds.yaml"))
     ev.add_argument("--no-thresholds", action="store_true", help="report only; exit 0 whatever the scores")
     ev.add_argument("--limit", type=int, help="only the first N questions")
+    fb = _add(sub, "feedback", "turn the web chat's thumbs-down into draft eval cases", common, cmd_feedback)
+    fb.add_argument("action", choices=["export"], help="export: write the drafts as JSON lines")
+    fb.add_argument("--feedback", type=Path, help="feedback file (default: the feedback_path setting)")
+    fb.add_argument("--out", type=Path, help="write here (default: standard output)")
     srv = _add(sub, "serve", "start the web chat (same as `python app.py`)", common, cmd_serve)
     srv.add_argument("--host")
     srv.add_argument("--port", type=int)
@@ -293,6 +297,25 @@ def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
         raise ValueError(f"unknown setting(s): {', '.join(k[10:].lower() for k in unknown)}")
     parsed = Settings.from_env(env)
     return {k[10:].lower(): getattr(parsed, k[10:].lower()) for k in env}
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """`assistant feedback export`: thumbs-down records as draft eval cases (`feedback_export.py`)."""
+    from .feedback_export import export
+
+    path = Path(args.feedback or settings.feedback_path)
+    if not path.exists() and not path.with_name(path.name + ".1").exists():
+        print(f"error: no feedback file at {path} (thumbs in the web chat write it)", file=sys.stderr)
+        return 2
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as out:
+            drafts, with_reason, unreadable = export(path, out)
+    else:
+        drafts, with_reason, unreadable = export(path, sys.stdout)
+    where = f" to {args.out}" if args.out else ""
+    skipped = f"; {unreadable} unreadable lines skipped" if unreadable else ""
+    print(f"wrote {drafts} draft eval cases ({with_reason} with a reason){where}{skipped}", file=sys.stderr)
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
