@@ -50,14 +50,27 @@ def load_or_count(reviews: Mapping[str, Review], folder: Path | None) -> tuple[R
     path = folder / f"corpus-{fingerprint(reviews)}.json" if folder else None
     found = _read(path) if path is not None and path.exists() else None
     if found is None:
-        found = count(reviews)
-        if path is not None:
-            with contextlib.suppress(OSError):
-                _write(path, *found)
-                _prune(path)
+        found = _count_and_save(reviews, path)
     mapping = ReviewMap(reviews)
     mapping.term_stats = found[0]
     return mapping, found[1]
+
+
+def ensure_counted(reviews: Mapping[str, Review], folder: Path) -> None:
+    """Count and save the statistics of `reviews` unless `folder` has them already (what a build
+    does, so the next start only reads them; nothing is read here)."""
+    path = folder / f"corpus-{fingerprint(reviews)}.json"
+    if not path.exists():
+        _count_and_save(reviews, path)
+
+
+def _count_and_save(reviews: Mapping[str, Review], path: Path | None) -> tuple[TermStats, frozenset[str]]:
+    found = count(reviews)
+    if path is not None:
+        with contextlib.suppress(OSError):
+            _write(path, *found)
+            _prune(path)
+    return found
 
 
 def _read(path: Path) -> tuple[TermStats, frozenset[str]] | None:

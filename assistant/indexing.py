@@ -14,7 +14,7 @@ from typing import Any
 from .chunking import Chunk, split_review
 from .config import Settings
 from .corpus import Review, load_reviews
-from .corpus_stats import load_or_count
+from .corpus_stats import ensure_counted
 from .embedding import Embedder, embed_in_batches, load_embedder
 from .index_state import ReviewChanges, diff_reviews
 from .keyword_store import keyword_folder, keyword_index, prune
@@ -119,7 +119,7 @@ def build_index(
                 store.write_pending(None)  # an interrupted build of what is live already: nothing to resume
             if store.drop_generations(keep=manifest.generation):
                 reclaim_orphan_folders(settings)
-            load_or_count({r.id: r for r in reviews}, keyword_folder(settings))  # counted once per corpus
+            ensure_counted({r.id: r for r in reviews}, keyword_folder(settings))  # counted once per corpus
             return _report(changes, manifest, reason, (0, 0), started, manifest.generation)
         embedder = embedder or load_embedder(settings.embedding_model, settings.embedding_runtime)
         new_manifest, embedded, resumed = _write_generation(
@@ -130,7 +130,7 @@ def build_index(
         # Saved now, so the next start loads it instead of re-reading and re-stemming every chunk.
         keyword_index(store.collection(new_manifest.generation), keyword_folder(settings))
         prune(keyword_folder(settings), set(store.generations()))
-        load_or_count({r.id: r for r in reviews}, keyword_folder(settings))
+        ensure_counted({r.id: r for r in reviews}, keyword_folder(settings))
     if manifest and reason:
         # After a full rebuild, still tell the user how the corpus moved relative to the old index.
         changes = diff_reviews(reviews, manifest)

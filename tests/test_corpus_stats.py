@@ -9,7 +9,7 @@ import pytest
 
 from assistant import corpus_stats
 from assistant.corpus import load_reviews
-from assistant.corpus_stats import ReviewMap, count, fingerprint, load_or_count
+from assistant.corpus_stats import ReviewMap, count, ensure_counted, fingerprint, load_or_count
 from assistant.policy import corpus_words
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -53,3 +53,21 @@ def test_a_damaged_file_is_counted_again_and_no_folder_means_no_file(tmp_path: P
     mapping, _ = load_or_count(reviews, tmp_path)
     assert mapping.term_stats == count(reviews)[0]
     assert load_or_count(reviews, None)[0].term_stats == mapping.term_stats
+
+
+def test_ensure_counted_writes_once_and_reads_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reviews = _reviews()
+    ensure_counted(reviews, tmp_path)
+    [saved] = tmp_path.glob("corpus-*.json")
+
+    def no_reading(_: object) -> None:
+        raise AssertionError("read or counted again")
+
+    monkeypatch.setattr(corpus_stats, "count", no_reading)
+    monkeypatch.setattr(corpus_stats, "_read", no_reading)
+    ensure_counted(reviews, tmp_path)
+    monkeypatch.undo()
+    assert load_or_count(reviews, tmp_path)[0].term_stats == count(reviews)[0]
+    assert list(tmp_path.glob("corpus-*.json")) == [saved]
