@@ -31,13 +31,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import urllib.request
 from pathlib import Path
 
 from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from paraphrase_questions import few_shot_reply  # noqa: E402  (this folder is on the path)
 
 from assistant.reader_data import GENERATED, acceptable_generated, load_sentences  # noqa: E402
 
@@ -88,19 +89,7 @@ def generate(
     url: str, sentence: str, style: tuple[tuple[str, str], ...], timeout: float = 180.0
 ) -> list[tuple[str, str]]:
     """(question, answer) pairs for one sentence from the chat server at `url` (its /v1 base)."""
-    messages = [{"role": "system", "content": SYSTEM}]
-    for text, reply in style:
-        messages += [{"role": "user", "content": text}, {"role": "assistant", "content": reply}]
-    messages.append({"role": "user", "content": sentence})
-    body = {"model": "local-model", "messages": messages, "temperature": 0, "max_tokens": 200}
-    request = urllib.request.Request(
-        url.rstrip("/") + "/chat/completions",
-        data=json.dumps(body).encode("utf-8"),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        reply = json.load(response)
-    text = str(reply["choices"][0]["message"]["content"]) if reply else ""
+    text = few_shot_reply(url, SYSTEM, style, sentence, max_tokens=200, timeout=timeout) or ""
     found = []
     for line in text.splitlines():
         if "||" in line:

@@ -77,11 +77,20 @@ STYLES: tuple[tuple[tuple[str, str], ...], ...] = (
 
 def paraphrase(url: str, question: str, style: tuple[tuple[str, str], ...], timeout: float = 120.0) -> str:
     """One paraphrase of `question` from the chat server at `url` (its /v1 base)."""
-    messages = [{"role": "system", "content": SYSTEM}]
-    for asked, rewritten in style:
-        messages += [{"role": "user", "content": asked}, {"role": "assistant", "content": rewritten}]
-    messages.append({"role": "user", "content": question})
-    body = {"model": "local-model", "messages": messages, "temperature": 0, "max_tokens": 60}
+    reply = few_shot_reply(url, SYSTEM, style, question, max_tokens=60, timeout=timeout)
+    return reply.strip().splitlines()[0].strip() if reply is not None else ""
+
+
+def few_shot_reply(
+    url: str, system: str, examples: tuple[tuple[str, str], ...], text: str, max_tokens: int, timeout: float
+) -> str | None:
+    """The chat server's reply (temperature 0) to `text` after the (user, assistant) `examples`; None
+    when the server sent an empty body. Also used by scripts/generate_questions.py."""
+    messages = [{"role": "system", "content": system}]
+    for asked, answered in examples:
+        messages += [{"role": "user", "content": asked}, {"role": "assistant", "content": answered}]
+    messages.append({"role": "user", "content": text})
+    body = {"model": "local-model", "messages": messages, "temperature": 0, "max_tokens": max_tokens}
     request = urllib.request.Request(
         url.rstrip("/") + "/chat/completions",
         data=json.dumps(body).encode("utf-8"),
@@ -89,7 +98,7 @@ def paraphrase(url: str, question: str, style: tuple[tuple[str, str], ...], time
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         reply = json.load(response)
-    return str(reply["choices"][0]["message"]["content"]).strip().splitlines()[0].strip() if reply else ""
+    return str(reply["choices"][0]["message"]["content"]) if reply else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,44 @@ QUESTIONS = (
     "What happened to his Shanghai studio?",
     "Who composed the music for the film?",
 )
+
+
+class Clients:
+    """`count` threads sending `requests` questions between them, each through its own `make_ask()`:
+    question -> "" when the answer is fine, else what was wrong. Every exception counts as a failure."""
+
+    def __init__(self, count: int, requests: int, make_ask: Callable[[], Callable[[str], str]]) -> None:
+        self.tried = Counter[str]()
+        self.failures: list[str] = []
+        self._lock = threading.Lock()
+        self._numbers = iter(range(requests))
+        self._make_ask = make_ask
+        self._threads = [threading.Thread(target=self._loop, daemon=True) for _ in range(count)]
+        for thread in self._threads:
+            thread.start()
+
+    def alive(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join()
+
+    def _loop(self) -> None:
+        ask = self._make_ask()
+        while True:
+            with self._lock:
+                number = next(self._numbers, None)
+            if number is None:
+                return
+            try:
+                problem = ask(QUESTIONS[number % len(QUESTIONS)])
+            except Exception as exc:  # every failure is counted, whatever its kind
+                problem = f"{type(exc).__name__}: {str(exc)[:200]}"
+            with self._lock:
+                self.tried["failed" if problem else "ok"] += 1
+                if problem:
+                    self.failures.append(problem)
 
 
 def rebuild(corpus: Path, index: Path) -> subprocess.CompletedProcess[str]:
@@ -169,45 +208,25 @@ def soak_app_rebuilds(rebuilds: int, clients: int, requests: int) -> int:
     try:
         shutil.copytree(ROOT / "corpus", root / "corpus")
         bot = load_assistant(Settings.from_env(corpus_dir=root / "corpus", index_dir=root / "index"))
-        tried = Counter[str]()
-        failures: list[str] = []
-        lock = threading.Lock()
-        numbers = iter(range(requests))
 
-        def client_loop() -> None:
-            while True:
-                with lock:
-                    number = next(numbers, None)
-                if number is None:
-                    return
-                try:
-                    answer = bot.ask(QUESTIONS[number % len(QUESTIONS)])
-                    problem = "" if answer.text else "empty answer"
-                except Exception as exc:  # every failure is counted, whatever its kind
-                    problem = f"{type(exc).__name__}: {str(exc)[:200]}"
-                with lock:
-                    tried["failed" if problem else "ok"] += 1
-                    if problem:
-                        failures.append(problem)
+        def ask_bot(question: str) -> str:
+            return "" if bot.ask(question).text else "empty answer"
 
         started = time.perf_counter()
-        threads = [threading.Thread(target=client_loop, daemon=True) for _ in range(clients)]
-        for thread in threads:
-            thread.start()
+        load = Clients(clients, requests, lambda: ask_bot)
         generations = set()
         review = root / "corpus" / "review-001.md"
         for n in range(rebuilds):
             review.write_text(review.read_text(encoding="utf-8") + f"\nEdit {n}.\n", encoding="utf-8")
             generations.add(bot.rebuild_index().generation)
-        for thread in threads:
-            thread.join()
+        load.join()
         seconds = time.perf_counter() - started
-        total = sum(tried.values())
-        print(f"requests tried {total}, failed {tried['failed']} ({clients} threads, {seconds:.0f} s)")
+        total = sum(load.tried.values())
+        print(f"requests tried {total}, failed {load.tried['failed']} ({clients} threads, {seconds:.0f} s)")
         print(f"app rebuilds run {rebuilds}, generations switched through {len(generations)}")
-        for problem in failures[:5]:
+        for problem in load.failures[:5]:
             print(f"  failure: {problem}")
-        return 1 if tried["failed"] else 0
+        return 1 if load.tried["failed"] else 0
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -235,43 +254,28 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with running_app(root) as app:
             index = Path(app.corpus_dir).parent / "index"
-            tried = Counter[str]()
-            failures: list[str] = []
-            lock = threading.Lock()
-            next_request = iter(range(args.requests))
 
-            def client_loop() -> None:
-                client = Client(app.url, verbose=False)
-                while True:
-                    with lock:
-                        number = next(next_request, None)
-                    if number is None:
-                        return
-                    question = QUESTIONS[number % len(QUESTIONS)]
-                    try:
-                        data = client.predict(question, "[]", api_name="/ask")
-                        ok = isinstance(data, dict) and bool(data.get("text"))
-                        problem = "" if ok else f"bad reply: {str(data)[:200]}"
-                    except Exception as exc:  # every failure is counted, whatever its kind
-                        problem = f"{type(exc).__name__}: {str(exc)[:200]}"
-                    with lock:
-                        tried["failed" if problem else "ok"] += 1
-                        if problem:
-                            failures.append(problem)
+            def api_client() -> Callable[[str], str]:
+                client = Client(app.url, verbose=False)  # one per thread
+
+                def ask_api(question: str) -> str:
+                    data = client.predict(question, "[]", api_name="/ask")
+                    ok = isinstance(data, dict) and bool(data.get("text"))
+                    return "" if ok else f"bad reply: {str(data)[:200]}"
+
+                return ask_api
 
             started = time.perf_counter()
-            clients = [threading.Thread(target=client_loop, daemon=True) for _ in range(args.clients)]
-            for thread in clients:
-                thread.start()
+            load = Clients(args.clients, args.requests, api_client)
             rebuilds = Counter[str]()
-            while any(t.is_alive() for t in clients) and sum(rebuilds.values()) < args.rebuilds:
+            while load.alive() and sum(rebuilds.values()) < args.rebuilds:
                 result = rebuild(app.corpus_dir, index)
                 rebuilds["ok" if result.returncode == 0 else "failed"] += 1
                 if result.returncode:
                     print(f"rebuild failed: {result.stderr.strip()[-300:]}", file=sys.stderr)
-            for thread in clients:
-                thread.join()
+            load.join()
             seconds = time.perf_counter() - started
+        tried, failures = load.tried, load.failures
         total = sum(tried.values())
         failed = tried["failed"]
         print(f"requests tried {total}, failed {failed} ({args.clients} concurrent clients, {seconds:.0f} s)")

@@ -24,7 +24,7 @@ from assistant.embedding import Embedder
 from assistant.index_state import index_status
 from assistant.indexing import BuildLockedError, IndexReport, build_index
 from assistant.retrieval import DenseIndex
-from assistant.store import FORMAT_VERSION, IndexStateError, Manifest, Store, open_store
+from assistant.store import FORMAT_VERSION, IndexStateError, Manifest, PendingBuild, Store, open_store
 
 ASSISTANT = str(Path(sys.executable).with_name("assistant"))
 # Opens the index the way a new process would and queries its live collection with one of its own vectors.
@@ -296,25 +296,31 @@ def test_interrupted_rebuild_leaves_the_old_index_live(settings: Settings, cache
     assert store.generations() == [old_manifest.generation]
 
 
+_SLICE = 4  # chunks an interrupted test build stores before it stops
+
+
 def _interrupt_after_one_slice(
     settings: Settings, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
-) -> int:
-    """Run a build that writes one slice of 4 chunks to Chroma, then is interrupted; return 4."""
-    monkeypatch.setattr(indexing, "_EMBED_SLICE", 4)
+) -> tuple[Store, PendingBuild]:
+    """Run a build that writes one slice of `_SLICE` chunks to Chroma, then is interrupted; return the
+    store and the build it left pending."""
+    monkeypatch.setattr(indexing, "_EMBED_SLICE", _SLICE)
     with pytest.raises(KeyboardInterrupt):
-        build_index(settings.replace(embedding_batch_size=4), embedder=InterruptingEmbedder(embedder))
+        build_index(settings.replace(embedding_batch_size=_SLICE), embedder=InterruptingEmbedder(embedder))
     monkeypatch.undo()
-    return 4
+    store = open_store(settings)
+    pending = store.read_pending()
+    assert pending is not None
+    return store, pending
 
 
 def test_a_killed_build_is_resumed_by_the_next_one(
     settings: Settings, cached_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    kept = _interrupt_after_one_slice(settings, cached_embedder, monkeypatch)
-    store = open_store(settings)
+    store, pending = _interrupt_after_one_slice(settings, cached_embedder, monkeypatch)
+    kept = _SLICE
     assert store.read_manifest() is None  # nothing live yet
-    pending = store.read_pending()
-    assert pending is not None and store.collection(pending.generation).count() == kept
+    assert store.collection(pending.generation).count() == kept
     counting = CountingEmbedder(cached_embedder)
     report = build_index(settings, embedder=counting, store=store)
     total = len(_chunks(settings))
@@ -330,10 +336,7 @@ def test_a_killed_build_is_resumed_by_the_next_one(
 def test_a_resumed_build_re_embeds_reviews_edited_since(
     settings: Settings, cached_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _interrupt_after_one_slice(settings, cached_embedder, monkeypatch)
-    store = open_store(settings)
-    pending = store.read_pending()
-    assert pending is not None
+    store, pending = _interrupt_after_one_slice(settings, cached_embedder, monkeypatch)
     written = store.collection(pending.generation).get(include=["metadatas"])["metadatas"]
     edited = str(written[0]["review_id"])
     _edit(Path(settings.corpus_dir) / f"{edited}.md")
@@ -348,10 +351,7 @@ def test_a_resumed_build_re_embeds_reviews_edited_since(
 def test_a_build_with_other_settings_does_not_resume(
     settings: Settings, cached_embedder: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _interrupt_after_one_slice(settings, cached_embedder, monkeypatch)
-    store = open_store(settings)
-    pending = store.read_pending()
-    assert pending is not None
+    store, pending = _interrupt_after_one_slice(settings, cached_embedder, monkeypatch)
     other = settings.replace(chunk_size=300)
     report = build_index(other, embedder=cached_embedder, store=store)
     assert report.chunks_resumed == 0 and report.chunks_embedded == report.chunks_total

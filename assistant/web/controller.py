@@ -9,7 +9,7 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -189,32 +189,30 @@ class ChatController:
         more than `FEEDBACK_PER_MINUTE` records in the last minute."""
         if not self._feedback_limit.allow(client):
             return False
-        position = index[0] if isinstance(index, list | tuple) else index
-        turn = next((t for t in turns if isinstance(t, dict) and t.get("message_index") == position), None)
+        turn = _turn_at(turns, index)
         if turn is None or not isinstance(turn.get("answer"), dict):
             return False
-        try:
-            write_feedback(Path(self.bot.settings.feedback_path), feedback_record(turn, liked))
-        except FeedbackError:
-            return False
-        return True
+        return self._write(lambda: feedback_record(turn, liked))
 
     def record_reason(self, answer_id: object, reason: object, client: str = "local") -> bool:
         """Append the reason for a thumbs-down (`feedback.reason_record`); False when it is empty,
         too big, or `client` is over its rate limit."""
         if not answer_id or not self._feedback_limit.allow(client):
             return False
-        try:
-            write_feedback(Path(self.bot.settings.feedback_path), reason_record(answer_id, reason))
-        except FeedbackError:
-            return False
-        return True
+        return self._write(lambda: reason_record(answer_id, reason))
 
     def disliked_answer(self, turns: list[Turn], index: Any) -> str:
         """The answer id of the chat message at `index`, for the reason box ('' if there is none)."""
-        position = index[0] if isinstance(index, list | tuple) else index
-        turn = next((t for t in turns if isinstance(t, dict) and t.get("message_index") == position), None)
+        turn = _turn_at(turns, index)
         return str(turn.get("id") or "") if turn else ""
+
+    def _write(self, make_record: Callable[[], dict[str, Any]]) -> bool:
+        """Append the record to the feedback file; False when it cannot be stored (FeedbackError)."""
+        try:
+            write_feedback(Path(self.bot.settings.feedback_path), make_record())
+        except FeedbackError:
+            return False
+        return True
 
     def sources(self) -> str:
         """Return the Sources tab HTML."""
@@ -270,6 +268,12 @@ def _user(question: str) -> Message:
 
 def _bot(content: str) -> Message:
     return {"role": "assistant", "content": content}
+
+
+def _turn_at(turns: list[Turn], index: Any) -> Turn | None:
+    """The turn whose answer is chat message `index` (Gradio sends an int or an [i, j] pair)."""
+    position = index[0] if isinstance(index, list | tuple) else index
+    return next((t for t in turns if isinstance(t, dict) and t.get("message_index") == position), None)
 
 
 def _turn(question: str, turns: list[Turn], answer: Any, bot: Assistant, index: int) -> Turn:
