@@ -23,6 +23,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from .answering import Answer, Draft, Pipeline, QuestionError, finish, validate_question
 from .conversation import Standalone
 from .policy import off_topic_text, unknown_names
+from .question_parts import question_parts, retrieve_parts
 from .retrieval import Hit
 
 ChainInput = Mapping[str, Any] | str
@@ -84,11 +85,13 @@ def condense(turn: Turn) -> Turn:
 
 
 def retrieve(turn: Turn) -> Turn:
-    """Find the passages for the standalone question."""
+    """Find the passages for the standalone question (for each part of a compound one)."""
     if turn.off_topic is not None:
         return turn
     since = time.perf_counter()
-    hits = turn.pipeline.retrieve(turn.standalone.text, turn.pipeline.top_k)
+    standalone, pipeline = turn.standalone, turn.pipeline
+    parts = [Standalone(p, standalone.context).text for p in question_parts(standalone.question)]
+    hits = retrieve_parts(pipeline.retrieve, parts, pipeline.top_k)
     return turn.timed("retrieve", since, hits=tuple(hits))
 
 

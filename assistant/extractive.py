@@ -19,6 +19,8 @@ from .conversation import History, Standalone, as_standalone, condense
 from .corpus import Review
 from .embedding import Embedder
 from .evidence import Features, TermStats, WordVectors, sentence_features
+from .policy import part_not_stated_text
+from .question_parts import question_parts
 from .reader import Reader
 from .reranking import Reranker
 from .retrieval import Hit
@@ -40,6 +42,18 @@ class ScoredSentence:
     # The two opinions `score` is made of (None when not computed).
     feature_probability: float | None = None
     reader_probability: float | None = None
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What the backend chose for one question (or one part of a compound question)."""
+
+    question: str
+    ranked: tuple[ScoredSentence, ...]
+    # The sentences that answer, best first; empty when the question is refused.
+    chosen: tuple[ScoredSentence, ...]
+    # The answer's words inside the best sentence ("81 days"), when found.
+    short: str | None = None
 
 
 @lru_cache(maxsize=256)
@@ -140,12 +154,49 @@ class ExtractiveBackend:
     def answer(self, question: str | Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> Draft:
         """Return a cited answer, or a refusal (with the closest sentences) when none is likely enough.
 
-        The answer is a short span ("81 days") only when the best sentence is at least
+        A compound question ("Who directed it, and which award did it win?") is answered part by part
+        (`question_parts`): the answer quotes what answers each part and says which part the reviews
+        leave open. The answer is a short span ("81 days") only when the best sentence is at least
         `span_threshold` likely to answer; otherwise it quotes the sentence(s), with the words of
         the asked type marked **like this**.
         """
+        standalone = as_standalone(question)
+        picks = [
+            self._pick(Standalone(part, standalone.context), hits, reviews)
+            for part in question_parts(standalone.question)
+        ]
+        answered = [pick for pick in picks if pick.chosen]
+        if not answered:
+            closest = tuple(_cite(i, s, reviews) for i, s in enumerate(picks[0].ranked[:2], start=1))
+            return Draft(text="", citations=(), refused=True, closest=closest)
+        cited: list[ScoredSentence] = []
+        numbers: dict[tuple[str, int], int] = {}  # a sentence answering two parts is cited once
+        pieces: list[str] = []
+        for pick in picks:
+            if not pick.chosen:
+                pieces.append(part_not_stated_text(pick.question))
+                continue
+            quotes = []
+            for rank, sentence in enumerate(pick.chosen):
+                key = (sentence.review_id, sentence.span.start)
+                if key in numbers:  # quoted for an earlier part already
+                    continue
+                cited.append(sentence)
+                number = numbers[key] = len(cited)
+                short = pick.short if rank == 0 else None
+                if short and rank == 0 and sentence.score >= self.span_threshold:
+                    quotes.append(f"{short} [{number}].")
+                else:
+                    quotes.append(f"“{_mark(sentence.text, short)}” [{number}]")
+            if quotes:
+                pieces.append(" ".join(quotes))
+        citations = tuple(_cite(i, s, reviews) for i, s in enumerate(cited, start=1))
+        return Draft(text=" ".join(pieces), citations=citations, refused=False)
+
+    def _pick(self, question: Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> Pick:
+        """Score the sentences for one question and choose the answering ones (none: refuse)."""
         ranked = self.score_sentences(question, hits, reviews)
-        asked = as_standalone(question).question
+        asked = question.question
         kind = question_type(asked)
         if (
             not ranked
@@ -153,17 +204,11 @@ class ExtractiveBackend:
             or (self.checks and _lacks_asked_thing(ranked[0], kind))
             or (self.checks and not self._states_predicate(ranked[0].text, asked))
         ):
-            closest = tuple(_cite(i, s, reviews) for i, s in enumerate(ranked[:2], start=1))
-            return Draft(text="", citations=(), refused=True, closest=closest)
+            return Pick(asked, tuple(ranked), ())
         chosen = self._choose(ranked)
-        short = find_answer(chosen[0].text, asked, kind, self.vectors)
-        citations = tuple(_cite(i, s, reviews) for i, s in enumerate(chosen, start=1))
-        quotes = [
-            f"“{_mark(s.text, short if i == 1 else None)}” [{i}]" for i, s in enumerate(chosen, start=1)
-        ]
-        if short and chosen[0].score >= self.span_threshold:
-            quotes[0] = f"{short} [1]."
-        return Draft(text=" ".join(quotes), citations=citations, refused=False)
+        return Pick(
+            asked, tuple(ranked), tuple(chosen), find_answer(chosen[0].text, asked, kind, self.vectors)
+        )
 
     def stream(
         self, question: str | Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]

@@ -71,6 +71,18 @@ def not_stated_text(question: str) -> str:
     return "The reviews don't say. Nothing in them answers this question."
 
 
+def part_not_stated_text(part: str) -> str:
+    """Return what an answer says about the part of a compound question the reviews leave open.
+
+    >>> print(part_not_stated_text("Who composed the music?"))
+    The reviews don't say who composed the music.
+    >>> print(part_not_stated_text("Which award did it win?"))
+    The reviews don't answer “Which award did it win?”
+    """
+    text = not_stated_text(part)
+    return text if text != not_stated_text("?") else f"The reviews don't answer “{part.strip()}”"
+
+
 def off_topic_text(names: Iterable[str]) -> str:
     """Return the message for a question about things the reviews never mention."""
     listed = ", ".join(names)

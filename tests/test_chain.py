@@ -99,3 +99,12 @@ def test_read_input_takes_a_string_or_a_mapping() -> None:
     for bad in ("oops", [["only one"]], [("q", "a", "extra")]):
         with pytest.raises(QuestionError, match="history must be a list of"):
             read_input({"question": "Q", "history": bad})
+
+
+def test_a_compound_question_is_retrieved_and_answered_part_by_part(bot: Assistant) -> None:
+    question = "Who directed the documentary, and how long was Ai detained in 2011?"
+    answer = bot.ask(question)
+    assert not answer.refused
+    assert len(answer.passages) > bot.settings.top_k  # each part brought its own passages
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "Klayman" in quotes and "81 days" in quotes

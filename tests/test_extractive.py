@@ -164,3 +164,36 @@ def test_reader_scoring_without_a_reader_or_an_unknown_scoring_is_an_error() -> 
         ExtractiveBackend(FakeScorer(), FakeEmbedder(), cross_only_model(), scoring="reader")
     with pytest.raises(ValueError, match="unknown sentence scoring"):
         ExtractiveBackend(FakeScorer(), FakeEmbedder(), cross_only_model(), scoring="vibes")
+
+
+def test_a_compound_question_is_answered_part_by_part() -> None:
+    # Read as one question, the 'directed' of the first part is looked for in the 81-days sentence.
+    question = "Who directed the film, and how long was he detained?"
+    draft = backend(threshold=0.5, max_sentences=1).answer(question, [ALL], {"r": REVIEW})
+    assert not draft.refused
+    quotes = [c.quote for c in draft.citations]
+    assert quotes == [
+        "Directed by Alison Klayman.",
+        "Later in 2011 he disappeared and was detained for 81 days.",
+    ]
+    assert draft.text.index("[1]") < draft.text.index("[2]")
+
+
+def test_the_part_the_reviews_leave_open_is_named_in_the_answer() -> None:
+    question = "How long was he detained, and who composed the music score?"
+    draft = backend(threshold=0.5, max_sentences=1).answer(question, [ALL], {"r": REVIEW})
+    assert not draft.refused and len(draft.citations) == 1
+    assert "81 days" in draft.citations[0].quote
+    assert draft.text.endswith("The reviews don't say who composed the music score.")
+
+
+def test_a_compound_question_with_no_part_answered_is_a_refusal() -> None:
+    question = "Who composed the music score, and who edited the film footage?"
+    draft = backend(threshold=0.5).answer(question, [ALL], {"r": REVIEW})
+    assert draft.refused and draft.citations == () and draft.closest
+
+
+def test_a_sentence_answering_two_parts_is_quoted_once() -> None:
+    question = "How long was he detained in 2011, and when did he disappear and was detained?"
+    draft = backend(threshold=0.0, max_sentences=1).answer(question, [ALL], {"r": REVIEW})
+    assert len(draft.citations) == 1 and draft.text.count("[1]") == 1
