@@ -33,6 +33,7 @@ from .reader_sources import (
     ENTITY_SWAPS,
     FACTS,
     GENERATED,
+    MORE_PARAPHRASES,
     NEAR_COPY,
     PARAPHRASES,
     ROLE_SWAPS,
@@ -57,6 +58,7 @@ from .reader_sources import (
 __all__ = [
     "FACTS",
     "GENERATED",
+    "MORE_PARAPHRASES",
     "PARAPHRASES",
     "TRAIN_QUESTIONS",
     "Pair",
@@ -117,16 +119,20 @@ def make_pairs(
     questions_path: Path = TRAIN_QUESTIONS,
     paraphrases_path: Path | None = PARAPHRASES,
     generated_path: Path | None = None,
+    more_paraphrases_path: Path | None = None,
 ) -> list[Pair]:
     """All pairs, deduplicated and shuffled with `seed`. `review_ids` keeps only those reviews' sentences.
 
     With `paraphrases_path`, each question's paraphrases are added with its label: against its positive
     sentences, its paragraph neighbours and the sentences sharing most words with the paraphrase. With
     `generated_path` (eval/train_generated.jsonl; off by default: it did not lower the dev cost), the
-    LLM-written questions of each sentence join the training questions.
+    LLM-written questions of each sentence join the training questions. `more_paraphrases_path` adds
+    further paraphrases (eval/train_paraphrases_more.jsonl) to those of `paraphrases_path`.
     """
     rng = random.Random(seed)
     paraphrases = load_paraphrases(paraphrases_path)
+    for question, more in load_paraphrases(more_paraphrases_path).items():
+        paraphrases[question] = tuple(dict.fromkeys(paraphrases.get(question, ()) + more))
     sentences = load_sentences(corpus_dir)
     if review_ids is not None:
         sentences = [s for s in sentences if s.review_id in set(review_ids)]

@@ -19,6 +19,8 @@ from .corpus import load_reviews
 TRAIN_QUESTIONS = Path("eval/train_questions.jsonl")
 # Two LLM paraphrases of each training question (scripts/paraphrase_questions.py writes them).
 PARAPHRASES = Path("eval/train_paraphrases.jsonl")
+# Two more paraphrases per question in two further styles (scripts/paraphrase_questions.py --styles more).
+MORE_PARAPHRASES = Path("eval/train_paraphrases_more.jsonl")
 # Questions an LLM wrote for each review sentence (scripts/generate_questions.py writes them).
 GENERATED = Path("eval/train_generated.jsonl")
 CORPUS_DIR = Path("corpus")

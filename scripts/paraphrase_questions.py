@@ -73,6 +73,36 @@ STYLES: tuple[tuple[tuple[str, str], ...], ...] = (
         ),
     ),
 )
+# Two more styles (`--styles more`, written to eval/train_paraphrases_more.jsonl): say it without the
+# question's own nouns and verbs, and put the circumstance first. Also about nothing in the film.
+MORE_STYLES: tuple[tuple[tuple[str, str], ...], ...] = (
+    (
+        (
+            "Who designed the new library?",
+            "Whose plans were used for the building that now houses the town's books?",
+        ),
+        ("How long was the ship at sea?", "For what span did the vessel stay away from port?"),
+        ("What did the farmer grow in the valley?", "Which crop came from the low fields the grower tended?"),
+        ("Why was the concert cancelled?", "What led the organisers to call off the evening of music?"),
+        (
+            "Where was the treaty signed?",
+            "In what location did the two sides put their names to the peace agreement?",
+        ),
+    ),
+    (
+        (
+            "What did the doctor prescribe after the accident?",
+            "Once the crash was over, which medicine did the physician order?",
+        ),
+        (
+            "Which team won the final in 1998?",
+            "Looking back at the 1998 championship match, who came out on top?",
+        ),
+        ("How many pages did the report have?", "The report ran to how many pages?"),
+        ("What happened to the old factory?", "As for the former plant, what became of it?"),
+    ),
+)
+STYLE_SETS = {"base": STYLES, "more": MORE_STYLES}
 
 
 def paraphrase(url: str, question: str, style: tuple[tuple[str, str], ...], timeout: float = 120.0) -> str:
@@ -106,6 +136,13 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--url", default="http://127.0.0.1:8099/v1", help="OpenAI-compatible base URL")
+    parser.add_argument(
+        "--styles",
+        choices=sorted(STYLE_SETS),
+        default="base",
+        help="base: the two styles of eval/train_paraphrases.jsonl; more: two further styles "
+        "(write them with --out eval/train_paraphrases_more.jsonl)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / PARAPHRASES)
     parser.add_argument("--limit", type=int, help="only the first N questions (a trial run)")
     args = parser.parse_args(argv)
@@ -117,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     kept = 0
     with args.out.open("a", encoding="utf-8") as out:
         for question in tqdm(todo, desc="paraphrasing", unit="q"):
-            found = [paraphrase(args.url, question, style) for style in STYLES]
+            found = [paraphrase(args.url, question, style) for style in STYLE_SETS[args.styles]]
             good = list(dict.fromkeys(p for p in found if acceptable_paraphrase(question, p)))
             kept += len(good)
             out.write(json.dumps({"question": question, "paraphrases": good}, ensure_ascii=False) + "\n")

@@ -45,6 +45,7 @@ from assistant.reader import (  # noqa: E402
 )
 from assistant.reader_data import (  # noqa: E402
     GENERATED,
+    MORE_PARAPHRASES,
     PARAPHRASES,
     TRAIN_QUESTIONS,
     Sentence,
@@ -202,6 +203,11 @@ def main() -> None:
         action="store_true",
         help="add the questions of eval/train_generated.jsonl (tried: dev cost 32-35 against 33 without)",
     )
+    parser.add_argument(
+        "--more-paraphrases",
+        type=Path,
+        help=f"add these paraphrases too (e.g. {MORE_PARAPHRASES}, from paraphrase_questions.py --styles more)",
+    )
     parser.add_argument("--train-review", help="cross-review check: train on this review's sentences only")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "assistant" / "models")
     args = parser.parse_args()
@@ -223,6 +229,7 @@ def main() -> None:
         questions_path=ROOT / TRAIN_QUESTIONS,
         paraphrases_path=None if args.no_paraphrases else ROOT / PARAPHRASES,
         generated_path=ROOT / GENERATED if args.with_generated else None,
+        more_paraphrases_path=args.more_paraphrases,
     )
     sha = data_sha256(pairs)
     data_counts = counts(pairs)

@@ -53,6 +53,19 @@ def test_paraphrases_take_their_questions_label(pairs: list[Pair]) -> None:
     assert any(labelled.get((para, directed)) == 1 for para in paraphrases), (question, paraphrases)
 
 
+def test_more_paraphrases_join_those_of_the_shipped_file(pairs: list[Pair], tmp_path: Path) -> None:
+    more = tmp_path / "more.jsonl"
+    extra = "Who stood behind the camera for this movie?"
+    more.write_text(json.dumps({"question": "Who directed the film?", "paraphrases": [extra]}) + "\n")
+    widened = make_pairs(
+        13, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=PARAPHRASES, more_paraphrases_path=more
+    )
+    labelled = {(p.question, p.sentence): p.label for p in widened}
+    assert labelled.get((extra, "Directed by Alison Klayman")) == 1
+    shipped = {p.question for p in pairs}
+    assert extra not in shipped and shipped <= {p.question for p in widened}
+
+
 def test_no_paraphrase_file_no_paraphrase_pairs(tmp_path: Path) -> None:
     plain = make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=tmp_path / "none.jsonl")
     assert plain and not any("paraphrase" in p.source for p in plain)
