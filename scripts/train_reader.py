@@ -206,7 +206,7 @@ def main() -> None:
     parser.add_argument(
         "--more-paraphrases",
         type=Path,
-        help=f"add these paraphrases too (e.g. {MORE_PARAPHRASES}, from paraphrase_questions.py --styles more)",
+        help=f"add these paraphrases too (e.g. {MORE_PARAPHRASES}; paraphrase_questions.py --styles more)",
     )
     parser.add_argument("--train-review", help="cross-review check: train on this review's sentences only")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "assistant" / "models")
