@@ -84,6 +84,8 @@ class Settings:
     # span_threshold): the reader trained with LLM paraphrases of its questions, checks on, 0.50:
     # cost 33 (wrong assertions 3.6%, false refusals 29.4%); 0.15 costs 34 (8.1%, 18.8%); "both"
     # 36 at best, no checks 35 at best. The reader before paraphrases: 35 at 0.30 (3.6%, 31.8%).
+    # With compound questions split (question_parts.py), 0.50 is still the cheapest: cost 30 (0.60: 31,
+    # 0.10: 32, 0.40: 33).
     reader: str = "packaged"
     sentence_scoring: str = "reader"
     answer_checks: bool = True
