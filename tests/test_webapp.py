@@ -142,6 +142,22 @@ def test_answer_streams_then_shows_cited_passages(tmp_path):
     assert steps[0][2] == "" and all(step[2] is KEEP for step in steps[1:]) and textbox is KEEP
 
 
+def test_a_stopped_answer_keeps_its_words_marked_as_stopped(tmp_path):
+    controller, _ = make_controller(tmp_path)
+    steps = run(controller, "Who directed the film?")
+    cut_off, turns = steps[2][0], steps[2][1]  # the chat while the answer was being written
+    stopped = controller.stopped(cut_off)
+    assert stopped[:-1] == cut_off[:-1] and turns == []
+    last = stopped[-1]["content"]
+    assert 'class="answer stopped"' in last and "streaming" not in last and "▍" not in last
+    written = re.search(r'<p class="answer-text">(.+?)▍</p>', cut_off[-1]["content"])
+    assert written and f'<p class="answer-text">{written.group(1)}</p>' in last and "Stopped." in last
+    working = controller.stopped(steps[0][0])[-1]["content"]  # stopped before its first words
+    assert "Searching the reviews" not in working and "Stopped." in working
+    finished = steps[-1][0]
+    assert controller.stopped(finished) == finished  # a finished answer is left alone
+
+
 def test_follow_up_sends_earlier_turns_as_history(tmp_path):
     controller, bot = make_controller(tmp_path)
     messages, turns, *_ = run(controller, "Who directed the film?")[-1]

@@ -21,6 +21,7 @@ from ..index_state import IndexState, IndexStatus
 from .feedback import FeedbackError, RateLimit, feedback_record, reason_record, write_feedback
 from .render import (
     escape_user_text,
+    mark_stopped,
     render_answer,
     render_notice,
     render_partial,
@@ -169,6 +170,14 @@ class ChatController:
         turn = _turn(question, turns, answer, bot, len(shown))
         message = _bot(render_answer(answer, bot.reviews, len(turns), question, details=bool(details)))
         yield [*shown, message], [*turns, turn], KEEP, ""
+
+    def stopped(self, messages: list[Message]) -> list[Message]:
+        """The chat after the user stopped an answer: the words written so far stay, marked as stopped
+        (no thumbs, no copy); the stopped answer joins no turn, so follow-ups don't build on it."""
+        if not messages or messages[-1].get("role") != "assistant":
+            return messages
+        last = messages[-1]
+        return [*messages[:-1], {**last, "content": mark_stopped(str(last.get("content", "")))}]
 
     def open_passage(self, review_id: str, start: Any, end: Any) -> str:
         """Return the viewer HTML: the whole review with the span marked."""

@@ -107,6 +107,8 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
             parts["textbox"] = gr.Textbox(
                 placeholder="Ask about the film, e.g. who directed it", show_label=False, submit_btn=True
             )
+            # Shown while an answer is being written (long with an LLM backend).
+            parts["stop"] = gr.Button("Stop", size="sm", variant="stop", visible=False, elem_id="stop-answer")
             with gr.Row():
                 parts["copy_chat"] = gr.Button("Copy conversation", size="sm", variant="secondary")
                 parts["new_chat"] = gr.Button("New chat", size="sm", variant="secondary", elem_id="new-chat")
@@ -135,10 +137,23 @@ def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
         for shown, *rest in controller.respond(question, *state):
             yield (shown, shown, *rest)
 
+    stop = parts["stop"]
     asks = [(parts["textbox"].submit, parts["textbox"])]
     asks += [(button.click, button) for button in parts["examples"]]
+    answering = []
     for trigger, question in asks:
-        trigger(respond, [question, *answer_inputs], outputs, concurrency_id="chat", api_visibility="private")
+        shown = trigger(lambda: gr.update(visible=True), None, stop, queue=False, api_visibility="private")
+        answer = shown.then(
+            respond, [question, *answer_inputs], outputs, concurrency_id="chat", api_visibility="private"
+        )
+        answer.then(lambda: gr.update(visible=False), None, stop, queue=False, api_visibility="private")
+        answering.append(answer)
+
+    def stopped(messages_now: list[Any]) -> tuple[Any, Any, Any]:
+        marked = controller.stopped(messages_now)
+        return marked, marked, gr.update(visible=False)
+
+    stop.click(stopped, messages, [chatbot, messages, stop], cancels=answering, api_visibility="private")
     parts["copy_chat"].click(
         None, js="() => { navigator.clipboard.writeText(window.__nsPlainChat()); }", api_visibility="private"
     )

@@ -187,6 +187,25 @@ def render_partial(text: str) -> str:
     return f'<div class="answer streaming"><p class="answer-text">{escape_text(text)}▍</p></div>'
 
 
+#: What a stopped answer says under the words it had written.
+STOPPED = "Stopped. This answer is unfinished and unchecked."
+
+
+def mark_stopped(content: str) -> str:
+    """Return a bubble still being written (`render_partial`) as stopped: its words kept, the cursor and
+    the working line gone, a note added; any other message unchanged.
+
+    >>> mark_stopped(render_partial("He was held"))
+    '<div class="answer stopped"><p class="answer-text">He was held</p><p class="stopped-note">Stopped. \
+This answer is unfinished and unchecked.</p></div>'
+    """
+    if not content.startswith('<div class="answer streaming">'):
+        return content
+    body = content.removeprefix('<div class="answer streaming">').removesuffix("</div>")
+    body = "" if f">{WORKING}<" in body else body.replace("▍</p>", "</p>")
+    return f'<div class="answer stopped">{body}<p class="stopped-note">{STOPPED}</p></div>'
+
+
 def render_notice(message: str, kind: str = "info") -> str:
     """Return a short message box; kind is 'info' or 'error'."""
     return f'<div class="notice notice-{escape_text(kind)}">{escape_text(message)}</div>'
