@@ -74,6 +74,35 @@ def test_answer_cites_a_passage_that_opens_in_the_review_viewer(page):
     expect(page.locator("#review-viewer .review-view h3")).to_be_visible()
 
 
+def test_no_review_text_shows_above_the_viewers_sticky_title(page):
+    message = ask(page, "What did he install at Tate Modern?")
+    message.locator(".passage").first.click()
+    head = page.locator("#review-viewer .review-head")
+    expect(head).to_be_visible(timeout=10_000)
+    # The scrolled viewer: whatever sits in the strip above the title must not be review text.
+    above = head.evaluate(
+        """h => { let box = h.parentElement;
+          while (box && !['auto', 'scroll'].includes(getComputedStyle(box).overflowY)) {
+            box = box.parentElement;
+          }
+          const top = box.getBoundingClientRect().top, r = h.getBoundingClientRect();
+          const hits = [];
+          for (let y = top + 1; y < r.top; y += 2) {
+            const el = document.elementFromPoint(r.left + 20, y);
+            hits.push(!!(el && el.closest('.review-text')));
+          }
+          return {scrolled: box.scrollTop, hits}; }"""
+    )
+    assert above["scrolled"] > 0, "the viewer should have scrolled to the passage"
+    assert not any(above["hits"]), above
+
+
+def test_headings_use_one_font_throughout(page):
+    # The theme's webfont can't load offline; a heading's first "A" came from another fallback font.
+    family = page.locator("h2").first.evaluate("h => getComputedStyle(h).fontFamily")
+    assert "Source Sans Pro" not in family
+
+
 def test_follow_up_question_uses_the_chat_history(page):
     ask(page, "Who directed the film?")
     second = ask(page, "Was it her first feature?", answers=2)
