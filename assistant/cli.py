@@ -12,7 +12,8 @@ from typing import Any
 
 from .answering import BACKENDS
 from .config import Settings
-from .corpus import CorpusError, Review, clean_page_text, read_utf8, slugify, write_review
+from .corpus import CorpusError
+from .corpus_edits import ReviewExistsError, ReviewFields, add_review
 from .embedding import EmbeddingError
 from .evaluation import GATED_SPLIT, SPLITS
 from .index_state import IndexState, index_status
@@ -122,7 +123,7 @@ def _add(
             "-v", "--verbose", action="store_true", help="list every review (added, changed, removed)"
         )
     if name == "add-review":
-        parser.add_argument("page", type=Path, help="text file with the review page's text")
+        parser.add_argument("page", type=Path, help="the saved review page: .txt, .md or .html")
         parser.add_argument("--title", required=True)
         parser.add_argument("--id", help="review id (file name); default: from the title and date")
         for field in ("outlet", "author", "date", "url"):
@@ -191,21 +192,16 @@ def _print_listed(lines: list[str], verbose: bool, limit: int = 20) -> None:
 
 
 def cmd_add_review(args: argparse.Namespace, settings: Settings) -> int:
-    """`assistant add-review PAGE`: clean the page text and write it as a corpus file."""
-    text = clean_page_text(read_utf8(args.page))
-    if not text.strip():
-        raise CorpusError(f"{args.page}: nothing left after cleaning; is it the review page?")
-    review_id = args.id or slugify(" ".join(x for x in (args.outlet or args.title, args.date) if x))
-    target = Path(settings.corpus_dir) / f"{review_id}.md"
-    if target.exists():
-        raise CorpusError(f"{target} already exists; pass --id to choose another name.")
-    review = Review(
-        id=review_id, title=args.title, text=text, outlet=args.outlet, author=args.author,
-        date=args.date, url=args.url,
+    """`assistant add-review PAGE`: clean the page (.txt, .md or .html) and write it as a corpus file."""
+    fields = ReviewFields(
+        title=args.title, outlet=args.outlet, author=args.author, date=args.date, url=args.url,
+        review_id=args.id,
     )  # fmt: skip
-    Path(settings.corpus_dir).mkdir(parents=True, exist_ok=True)
-    path = write_review(review, Path(settings.corpus_dir))
-    print(f"wrote {path} ({len(text)} characters). Run `assistant index` to index it.")
+    try:
+        review = add_review(args.page, fields, Path(settings.corpus_dir))
+    except ReviewExistsError as exc:
+        raise CorpusError(f"{exc}; pass --id to choose another name.") from None
+    print(f"wrote {review.path} ({len(review.text)} characters). Run `assistant index` to index it.")
     return 0
 
 

@@ -257,11 +257,16 @@ def read_utf8(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{shown(path)}: cannot read the file ({exc.strerror}).") from None
+    return decode_utf8(data, shown(path))
+
+
+def decode_utf8(data: bytes, name: str) -> str:
+    """Return `data` as text; raise CorpusError naming `name` and the first bad byte if not UTF-8."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CorpusError(
-            f"{shown(path)}: not UTF-8 text (bad byte 0x{data[exc.start]:02x} at offset {exc.start}). "
+            f"{name}: not UTF-8 text (bad byte 0x{data[exc.start]:02x} at offset {exc.start}). "
             "Re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8`."
         ) from None
 
