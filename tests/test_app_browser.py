@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,10 +39,14 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+DESKTOP, PHONE = (1280, 900), (390, 844)
+
+
 @pytest.fixture
-def page(browser, live_app):
-    """A fresh session (so a fresh chat) on the running app."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def page(browser, live_app, request):
+    """A fresh session (so a fresh chat) on the running app; `indirect` parametrization sets the size."""
+    width, height = getattr(request, "param", (1400, 1000))
+    context = browser.new_context(viewport={"width": width, "height": height})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_app.url.rstrip("/"))
     page = context.new_page()
     page.goto(live_app.url)
@@ -60,23 +65,48 @@ def ask(page, question: str, answers: int = 1):
     return message
 
 
-def test_answer_cites_a_passage_that_opens_in_the_review_viewer(page):
+def unfold(chip):
+    """Click a passage chip's summary open; return the chip."""
+    chip.locator("summary").click()
+    expect(chip.locator(".passage-context")).to_be_visible()
+    return chip
+
+
+@pytest.mark.parametrize("page", [DESKTOP, PHONE], ids=["desktop", "phone"], indirect=True)
+def test_answer_shows_compact_chips_that_unfold_and_open_in_the_review_viewer(page):
     message = ask(page, "Who directed the film?")
     expect(message.locator(".answer-text")).to_contain_text("Klayman")
     expect(message.locator("a.cite-marker").first).to_have_text("[1]")
-    card = message.locator(".passage").first
-    quote = card.locator("mark").inner_text()
+    chip = message.locator(".passages > details.passage").first
+    expect(chip.locator("summary")).to_have_text(re.compile(r"^\[1\] Ai Weiwei: Never Sorry \(.+\)"))
+    # Folded: one short line under the answer, the quote not shown.
+    expect(chip.locator("mark")).to_be_hidden()
+    line = chip.locator(".passage-num").evaluate("el => parseFloat(getComputedStyle(el).lineHeight)")
+    assert chip.bounding_box()["height"] < 2 * line
+    unfold(chip)
+    mark = chip.locator(".passage-context mark")
+    expect(mark).to_be_visible()
+    quote = mark.inner_text()
     assert "Klayman" in quote
-    card.click()
-    mark = page.locator("#review-viewer mark")
-    expect(mark).to_have_text(quote, timeout=10_000)
-    expect(mark).to_be_in_viewport()
+    chip.locator("a.open-passage").click()
+    viewer_mark = page.locator("#review-viewer mark")
+    expect(viewer_mark).to_have_text(quote, timeout=10_000)
+    expect(viewer_mark).to_be_in_viewport()
     expect(page.locator("#review-viewer .review-view h3")).to_be_visible()
+
+
+def test_an_answer_marker_opens_its_passage_in_the_review_viewer(page):
+    message = ask(page, "How long was Ai Weiwei detained?")
+    quote = message.locator(".passages > .passage mark").first.text_content()
+    message.locator("a.cite-marker").first.click()
+    viewer_mark = page.locator("#review-viewer mark")
+    expect(viewer_mark).to_have_text(quote or "", timeout=10_000)
+    expect(viewer_mark).to_be_in_viewport()
 
 
 def test_no_review_text_shows_above_the_viewers_sticky_title(page):
     message = ask(page, "What did he install at Tate Modern?")
-    message.locator(".passage").first.click()
+    unfold(message.locator(".passage").first).locator("a.open-passage").click()
     head = page.locator("#review-viewer .review-head")
     expect(head).to_be_visible(timeout=10_000)
     # The scrolled viewer: whatever sits in the strip above the title must not be review text.
@@ -109,7 +139,7 @@ def test_follow_up_question_uses_the_chat_history(page):
     # How the follow-up was read shows under its answer; developer details stay off by default.
     expect(second.locator(".understood")).to_contain_text("Who directed the film?")
     expect(second.locator("details.timings")).to_have_count(0)
-    expect(second.locator(".passage").first).to_be_visible()
+    expect(second.locator(".passage-chip").first).to_be_visible()
 
 
 def test_details_toggle_shows_timings_and_the_backend(page):
@@ -127,6 +157,10 @@ def test_unanswerable_question_is_refused(page):
     expect(message.locator(".answer-text")).to_have_count(0)
     expect(message.locator(".closest-label")).to_have_count(1)
     expect(message.locator(".answer > .passages")).to_have_count(0)
+    closest = message.locator(".closest .passages > details.passage")
+    expect(closest.first.locator(".passage-chip")).to_be_visible()
+    expect(closest.first.locator("mark")).to_be_hidden()  # compact, like an answer's chips
+    expect(unfold(closest.first).locator("mark")).to_be_visible()
 
 
 def test_thumbs_up_is_saved_to_the_feedback_file(page, live_app):
@@ -179,10 +213,10 @@ def test_thumbs_show_on_finished_answers_only(page):
 
 def test_hostile_review_markup_is_shown_as_text_and_never_runs(page):
     message = ask(page, "Who composed the soundtrack?")
-    card = message.locator(".passage").first
+    card = unfold(message.locator(".passage").first)
     expect(card).to_contain_text("<script>window.__pwned=1</script>")
     expect(card).to_contain_text('Hostile review <img src=x onerror="window.__pwned=3">')
-    card.click()
+    card.locator("a.open-passage").click()
     viewer = page.locator("#review-viewer")
     expect(viewer.locator("mark")).to_contain_text("Ilan Isakov", timeout=10_000)
     expect(viewer).to_contain_text('<img src=x onerror="window.__pwned=2">')

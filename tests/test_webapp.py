@@ -79,6 +79,21 @@ def test_highlight_never_lets_markup_through(text, a, b):
     assert html.count("<mark>") == 1
 
 
+def test_a_passage_is_a_chip_with_number_and_label_that_unfolds_to_the_quote_and_a_viewer_link():
+    bot = FakeAssistant()
+    answer = bot.ask("Who directed it?")
+    review = bot.reviews["review-plain"]
+    chip = render_passage(answer.citations[0], review, turn=2)
+    summary = re.fullmatch(
+        r'<details class="passage" id="cite-2-1"><summary [^>]*>(.*?)</summary>(.*)</details>', chip
+    )
+    assert summary, chip
+    shown = re.sub(r"<[^>]+>", "", summary.group(1))
+    assert shown == f"[1] {review.label}" and "2012-09-18" in shown  # the label carries the date
+    assert "<mark>Directed by Alison Klayman.</mark>" in summary.group(2)  # folded away until opened
+    assert 'href="#passage=review-plain:0:27"' in summary.group(2)
+
+
 def test_answer_message_has_cards_and_no_blank_lines_and_details_only_when_asked():
     bot = FakeAssistant()
     answer = bot.ask("Who directed it?")
@@ -133,7 +148,7 @@ def test_answer_streams_then_shows_cited_passages(tmp_path):
     assert "Searching the reviews" not in partials[-1]
     messages, turns, textbox, notice = steps[-1]
     assert [m["role"] for m in messages] == ["user", "assistant"]
-    assert '<div class="passage" id="cite-0-1">' in messages[1]["content"]
+    assert '<details class="passage" id="cite-0-1">' in messages[1]["content"]
     assert turns[0]["message_index"] == 1 and turns[0]["answer"]["text"] == "Alison Klayman [1]."
     assert notice == ""
     # The input is cleared once, at the start; the later updates leave what the user types alone.

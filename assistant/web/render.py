@@ -1,4 +1,4 @@
-"""HTML for the web chat: answers with linked `[n]` markers, passage cards, the review viewer, sources.
+"""HTML for the web chat: answers with linked `[n]` markers, passage chips, the review viewer, sources.
 
 Every piece of review or user text goes through `escape_text` (html.escape) before it is placed in
 HTML, so markup inside a review file is shown as text and never runs. The chat output never contains
@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..index_state import IndexState, IndexStatus
 
-#: Characters of review text shown on each side of a quoted span in a passage card.
+#: Characters of review text shown on each side of a quoted span in an unfolded passage chip.
 CONTEXT_CHARS = 240
 
 _MARKER_RE = re.compile(r"\[(\d{1,3})\]")
@@ -50,7 +50,7 @@ def escape_user_text(text: str) -> str:
 
 
 def cite_anchor(turn: int, number: int) -> str:
-    """Return the element id of passage card `number` under answer `turn`: (2, 1) -> 'cite-2-1'."""
+    """Return the element id of passage chip `number` under answer `turn`: (2, 1) -> 'cite-2-1'."""
     return f"cite-{turn}-{number}"
 
 
@@ -58,7 +58,7 @@ _BOLD_RE = re.compile(r"\*\*([^*<>]+?)\*\*")
 
 
 def link_markers(text: str, turn: int, numbers: set[int]) -> str:
-    """Return escaped text whose `[n]` markers (n in numbers) link to their passage cards, and whose
+    """Return escaped text whose `[n]` markers (n in numbers) link to their passage chips, and whose
     **answer words** (the extractive backend marks them so) are in <strong>."""
 
     def link(match: re.Match[str]) -> str:
@@ -106,19 +106,27 @@ def passage_href(review_id: str, start: int, end: int) -> str:
 
 
 def render_passage(citation: Citation, review: Review | None, turn: int) -> str:
-    """Return the card for one cited passage: title, date, the quote marked in its context."""
+    """Return the chip for one cited passage: '[n] review label' (the label holds the date when the
+    review gives one), which unfolds (<details>, no script) to the quote marked in its context and a
+    link that opens it in the review viewer."""
     if review is not None and review.text[citation.start : citation.end] == citation.quote:
         body = highlight(review.text, citation.start, citation.end, CONTEXT_CHARS)
     else:
         body = f"<mark>{escape_text(citation.quote)}</mark>"
     return (
-        f'<div class="passage" id="{cite_anchor(turn, citation.number)}">'
-        f'<div class="passage-head"><span class="passage-num">[{citation.number}]</span> '
-        f'<span class="passage-title">{escape_text(review.label if review else citation.label)}</span></div>'
-        f'<div class="passage-context">{body}</div>'
+        f'<details class="passage" id="{cite_anchor(turn, citation.number)}">'
+        f'<summary class="passage-chip"><span class="passage-num">[{citation.number}]</span> '
+        f'<span class="passage-title">{escape_text(review.label if review else citation.label)}</span>'
+        f'</summary><div class="passage-context">{body}</div>'
         f'<a class="open-passage" href="{passage_href(citation.review_id, citation.start, citation.end)}">'
-        "Show in the full review ›</a></div>"
+        "Open in the review ›</a></details>"
     )
+
+
+def render_passages(citations: Sequence[Citation], reviews: Mapping[str, Review], turn: int) -> str:
+    """Return the row of passage chips under an answer."""
+    chips = "".join(render_passage(c, reviews.get(c.review_id), turn) for c in citations)
+    return f'<div class="passages">{chips}</div>'
 
 
 def render_understood(standalone: str, question: str) -> str:
@@ -143,7 +151,7 @@ def render_timings(timings: Mapping[str, float], backend: str) -> str:
 def render_answer(
     answer: Answer, reviews: Mapping[str, Review], turn: int, question: str = "", details: bool = False
 ) -> str:
-    """Return the chat message for a finished answer: text, passage cards, how a follow-up was
+    """Return the chat message for a finished answer: text, passage chips, how a follow-up was
     understood, and (with `details`, a developer's view) the timings and backend."""
     timings = render_understood(answer.standalone_question, question)
     if details:
@@ -151,23 +159,21 @@ def render_answer(
     if answer.refused:
         closest = ""
         if answer.closest:
-            cards = "".join(render_passage(c, reviews.get(c.review_id), turn) for c in answer.closest)
             closest = (
                 '<div class="closest"><p class="closest-label">Closest passages (they do not answer '
-                f'the question)</p><div class="passages">{cards}</div></div>'
+                f"the question)</p>{render_passages(answer.closest, reviews, turn)}</div>"
             )
         return (
             '<div class="answer refused"><p class="refusal-label">Not covered by the reviews</p>'
             f"<p>{escape_text(answer.text)}</p>{closest}{timings}{COPY_LINK}</div>"
         )
     numbers = {c.number for c in answer.citations}
-    cards = "".join(render_passage(c, reviews.get(c.review_id), turn) for c in answer.citations)
     flag = ""
     if answer.flagged:
         flag = '<p class="flagged">Part of this answer could not be checked against the reviews.</p>'
     return (
         f'<div class="answer"><p class="answer-text">{link_markers(answer.text, turn, numbers)}</p>'
-        f'{flag}<div class="passages">{cards}</div>{timings}{COPY_LINK}</div>'
+        f"{flag}{render_passages(answer.citations, reviews, turn)}{timings}{COPY_LINK}</div>"
     )
 
 

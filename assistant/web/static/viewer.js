@@ -1,15 +1,16 @@
-// Runs once in the browser: a click on a passage card (or an [n] marker) opens the passage in the
-// review viewer; chatbot HTML is sanitized (no data-* attributes), so the span travels in the href.
+// Runs once in the browser: a passage chip's "Open in the review" link (or an [n] marker) opens the
+// passage in the review viewer; chatbot HTML is sanitized (no data-* attributes), so the span travels
+// in the link's href.
 window.__nsOpenPassage = (data) => trigger('click', data);
 // Plain text of one answer for the clipboard: the answer, then "[n] review label: “quote”" lines.
+// textContent, not innerText: a folded chip's quote is not rendered, and innerText would skip it.
+const plain = (node) => (node?.textContent ?? '').replace(/\s+/g, ' ').trim();
 window.__nsPlainAnswer = (answer) => {
   const body = answer.querySelector('.answer-text') || answer.querySelector('.refusal-label + p');
   const lines = [(body ? body.innerText : answer.innerText).replace(/\s+/g, ' ').trim()];
-  for (const card of answer.querySelectorAll(':scope > .passages > .passage')) {
-    const num = card.querySelector('.passage-num')?.innerText.trim() ?? '';
-    const label = card.querySelector('.passage-title')?.innerText.trim() ?? '';
-    const quote = card.querySelector('mark')?.innerText.replace(/\s+/g, ' ').trim() ?? '';
-    lines.push(`${num} ${label}: “${quote}”`);
+  for (const chip of answer.querySelectorAll(':scope > .passages > .passage')) {
+    const num = plain(chip.querySelector('.passage-num')), label = plain(chip.querySelector('.passage-title'));
+    lines.push(`${num} ${label}: “${plain(chip.querySelector('mark'))}”`);
   }
   return lines.join('\n');
 };
