@@ -93,6 +93,57 @@ def test_answer_shows_compact_chips_that_unfold_and_open_in_the_review_viewer(pa
     expect(viewer_mark).to_have_text(quote, timeout=10_000)
     expect(viewer_mark).to_be_in_viewport()
     expect(page.locator("#review-viewer .review-view h3")).to_be_visible()
+    # Beside the chat on a desktop, as a sheet over it on a phone.
+    position = page.locator("#review-viewer").evaluate("el => getComputedStyle(el).position")
+    assert (position == "fixed") == (page.viewport_size["width"] <= 640), position
+
+
+# The page's and the chat's scroll offsets (the chat scrolls inside its own box).
+SCROLLED = """() => { const box = [...document.querySelectorAll('#chat *')].find(
+    el => el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(el).overflowY));
+  return {page: window.scrollY, chat: box ? box.scrollTop : null}; }"""
+
+
+@pytest.mark.parametrize("page", [PHONE], ids=["phone"], indirect=True)
+def test_on_a_phone_the_review_opens_as_a_sheet_over_the_chat_and_close_returns_to_it(page):
+    ask(page, "Who directed the film?")
+    message = ask(page, "What did he install at Tate Modern?", answers=2)
+    chip = unfold(message.locator(".passage").first)
+    quote = chip.locator("mark").inner_text()
+    link = chip.locator("a.open-passage")
+    page.evaluate("() => window.scrollTo(0, 120)")
+    link.scroll_into_view_if_needed()
+    before = page.evaluate(SCROLLED)
+    assert before["page"] > 0 and before["chat"], before  # both scrolled, so a reset would show
+    link.click()
+    viewer = page.locator("#review-viewer")
+    mark = viewer.locator("mark")
+    expect(mark).to_have_text(quote, timeout=10_000)
+    assert viewer.evaluate("el => getComputedStyle(el).position") == "fixed"
+    sheet, chat, screen = viewer.bounding_box(), page.locator("#chat").bounding_box(), page.viewport_size
+    assert sheet["x"] >= 0 and sheet["x"] + sheet["width"] <= screen["width"], sheet
+    assert sheet["y"] >= 0 and sheet["y"] + sheet["height"] <= screen["height"] + 1, sheet
+    assert sheet["y"] < chat["y"] + chat["height"] and sheet["width"] >= 0.9 * screen["width"], (sheet, chat)
+    # Over the chat: what is drawn at the chat's visible middle belongs to the sheet.
+    middle_y = (max(chat["y"], sheet["y"]) + min(chat["y"] + chat["height"], screen["height"])) / 2
+    on_top = page.evaluate(
+        "([x, y]) => !!document.elementFromPoint(x, y)?.closest('#review-viewer')",
+        [screen["width"] / 2, middle_y],
+    )
+    assert on_top
+    # The marked span inside the visible sheet, scrolled towards its middle.
+    spot = mark.bounding_box()
+    assert sheet["y"] <= spot["y"] and spot["y"] + spot["height"] <= sheet["y"] + sheet["height"], (
+        spot,
+        sheet,
+    )
+    assert abs(spot["y"] + spot["height"] / 2 - (sheet["y"] + sheet["height"] / 2)) < sheet["height"] / 4
+    close = viewer.get_by_role("button", name="Close")
+    expect(close).to_be_in_viewport()
+    close.click()
+    expect(viewer).to_be_hidden()
+    expect(link).to_be_in_viewport()
+    assert page.evaluate(SCROLLED) == before
 
 
 def test_an_answer_marker_opens_its_passage_in_the_review_viewer(page):

@@ -23,9 +23,68 @@ window.__nsPlainChat = () => {
   }
   return turns.join('\n\n');
 };
+// The box that scrolls `node` (its nearest scrolling ancestor), or null when only the page does.
+const scrollBox = (node) => {
+  const scrolls = (el) =>
+    el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(el).overflowY);
+  let box = node?.parentElement;
+  while (box && box !== document.body && !scrolls(box)) box = box.parentElement;
+  return box && box !== document.body ? box : null;
+};
+// Centre the marked span inside the viewer's own scroll box.
+const centre = () => {
+  const mark = element.querySelector('mark');
+  const box = scrollBox(mark);
+  if (box) box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top
+    - box.clientHeight / 2 + mark.getBoundingClientRect().height / 2;
+  return mark;
+};
+// On a phone the viewer sits below everything, so opening a passage there took the chat away. There it
+// opens as a sheet over the chat instead (chat.css, .ns-sheet), and Close puts the page and the chat
+// back where they were scrolled.
+const narrow = window.matchMedia('(max-width: 640px)');
+const viewer = document.getElementById('review-viewer');
+if (viewer && !viewer.querySelector(':scope > .viewer-close')) {
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'viewer-close';
+  close.textContent = 'Close';
+  viewer.prepend(close);
+}
+let returnTo = null;
+window.__nsSheet = {
+  isOpen: () => !!viewer?.classList.contains('ns-sheet'),
+  open(from) {
+    if (!viewer || !narrow.matches || this.isOpen()) return false;
+    const box = scrollBox(from);
+    returnTo = {from, x: window.scrollX, y: window.scrollY, box, top: box ? box.scrollTop : 0};
+    viewer.classList.add('ns-sheet');
+    document.documentElement.classList.add('ns-sheet-open');
+    if (element.querySelector('mark')) centre();  // the same passage again: no new value comes
+    viewer.querySelector(':scope > .viewer-close')?.focus({preventScroll: true});
+    return true;
+  },
+  close() {
+    if (!this.isOpen()) return;
+    viewer.classList.remove('ns-sheet');
+    document.documentElement.classList.remove('ns-sheet-open');
+    if (!returnTo) return;
+    window.scrollTo(returnTo.x, returnTo.y);
+    if (returnTo.box) returnTo.box.scrollTop = returnTo.top;
+    returnTo.from?.focus?.({preventScroll: true});
+    returnTo = null;
+  },
+};
 if (!window.__nsListening) {
   window.__nsListening = true;
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') window.__nsSheet.close();
+  });
   document.addEventListener('click', (event) => {
+    if (event.target.closest('.viewer-close')) {
+      window.__nsSheet.close();
+      return;
+    }
     const copy = event.target.closest('a.copy-answer');
     if (copy) {
       event.preventDefault();
@@ -35,31 +94,23 @@ if (!window.__nsListening) {
       return;
     }
     const marker = event.target.closest('a.cite-marker');
-    const card = marker ? document.getElementById(marker.getAttribute('href').slice(1))
+    const chip = marker ? document.getElementById(marker.getAttribute('href').slice(1))
                         : event.target.closest('.passage');
-    if (!card) return;
-    const link = card.querySelector('a.open-passage');
+    if (!chip) return;
+    const link = chip.querySelector('a.open-passage');
     if (!link || event.target.closest('summary')) return;
     event.preventDefault();
-    card.scrollIntoView({block: 'nearest'});
-    card.classList.add('flash');
-    setTimeout(() => card.classList.remove('flash'), 1500);
+    // Before anything scrolls: the sheet returns the chat to where it was at this click.
+    if (!window.__nsSheet.open(marker || link)) chip.scrollIntoView({block: 'nearest'});
+    chip.classList.add('flash');
+    setTimeout(() => chip.classList.remove('flash'), 1500);
     const span = link.getAttribute('href').split('=')[1].split(':');
     const end = span.pop(), start = span.pop();
     window.__nsOpenPassage({review_id: decodeURIComponent(span.join(':')), start, end});
   });
 }
 watch('value', () => {
-  const mark = element.querySelector('mark');
-  if (!mark) return;
-  // Centre the span inside the viewer's own scroll box, then bring the viewer on screen if needed.
-  let box = mark.parentElement;
-  const scrolls = (el) =>
-    el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(el).overflowY);
-  while (box && box !== document.body && !scrolls(box)) box = box.parentElement;
-  if (box && box !== document.body) {
-    const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
-    box.scrollTop += offset - box.clientHeight / 2;
-  }
-  mark.scrollIntoView({block: 'nearest'});
+  const mark = centre();
+  // Beside the chat (desktop), bring the viewer on screen if needed; a sheet is on screen already.
+  if (mark && !window.__nsSheet.isOpen()) mark.scrollIntoView({block: 'nearest'});
 });
