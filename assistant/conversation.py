@@ -86,3 +86,30 @@ def condense_question(question: str, history: History, max_chars: int = 600) -> 
     'Was it her first feature? (Who directed it? Alison Klayman.)'
     """
     return condense(question, history, max_chars).text
+
+
+#: Share of a sentence's content words the chat has said already, from which the sentence only
+#: restates it (chosen on dev + dev2; see `restates`).
+RESTATE_LIMIT = 0.6
+
+
+def restates(sentence: str, context: str, limit: float = RESTATE_LIMIT) -> bool:
+    """True when `sentence` says (nearly) nothing the chat's `context` has not said already.
+
+    A follow-up asks for something new ("What did he do about it?" after "the police attacked him"),
+    so a sentence that only repeats the last answer cannot answer it, however well it matches the
+    words of the question with its context. Words are compared by their first five letters, so
+    'entered' matches 'enter' and 'attacked' matches 'attack'.
+
+    >>> restates("One night while Ai sleeps in a hotel room, the police enter and attack him.",
+    ...          "What happened to Ai in the hotel room? The police entered one night and attacked him.")
+    True
+    >>> restates("Ai promptly tweets photos of the brutality.",
+    ...          "What happened to Ai in the hotel room? The police entered one night and attacked him.")
+    False
+    """
+    if not context:
+        return False
+    said = {w[:5] for w in content_words(context)}
+    words = [w[:5] for w in content_words(sentence)]
+    return bool(words) and sum(w in said for w in words) / len(words) >= limit

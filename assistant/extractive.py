@@ -15,7 +15,7 @@ from .answerability import AnswerabilityModel
 from .answering import Draft
 from .chunking import Span, split_sentences
 from .citations import Citation, cite_span
-from .conversation import History, Standalone, as_standalone, condense
+from .conversation import History, Standalone, as_standalone, condense, restates
 from .corpus import Review
 from .embedding import Embedder
 from .evidence import Features, TermStats, WordVectors, sentence_features
@@ -198,14 +198,17 @@ class ExtractiveBackend:
         ranked = self.score_sentences(question, hits, reviews)
         asked = question.question
         kind = question_type(asked)
+        # A follow-up's answer must say something the chat has not: "What did he do about it?" is
+        # not answered by the sentence the last answer came from.
+        fresh = [s for s in ranked if not restates(s.text, question.context)]
         if (
-            not ranked
-            or ranked[0].score < self.threshold
-            or (self.checks and _lacks_asked_thing(ranked[0], kind))
-            or (self.checks and not self._states_predicate(ranked[0].text, asked))
+            not fresh
+            or fresh[0].score < self.threshold
+            or (self.checks and _lacks_asked_thing(fresh[0], kind))
+            or (self.checks and not self._states_predicate(fresh[0].text, asked))
         ):
             return Pick(asked, tuple(ranked), ())
-        chosen = self._choose(ranked)
+        chosen = self._choose(fresh)
         return Pick(
             asked, tuple(ranked), tuple(chosen), find_answer(chosen[0].text, asked, kind, self.vectors)
         )

@@ -108,3 +108,13 @@ def test_a_compound_question_is_retrieved_and_answered_part_by_part(bot: Assista
     assert len(answer.passages) > bot.settings.top_k  # each part brought its own passages
     quotes = " ".join(c.quote for c in answer.citations)
     assert "Klayman" in quotes and "81 days" in quotes
+
+
+def test_a_follow_up_is_not_answered_with_the_last_answers_own_sentence(bot: Assistant) -> None:
+    # In the chat the last answer quotes its sentence verbatim; "What did he do about it?" asks for
+    # something new, so quoting that sentence again would assert a non-answer.
+    first = bot.ask("What happened to Ai in the hotel room?")
+    assert not first.refused
+    follow = bot.ask("What did he do about it?", [("What happened to Ai in the hotel room?", first.text)])
+    said = {c.quote for c in first.citations}
+    assert not said & {c.quote for c in follow.citations}

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.conversation import Standalone, as_standalone, condense, condense_question, is_follow_up
+from assistant.conversation import (
+    Standalone,
+    as_standalone,
+    condense,
+    condense_question,
+    is_follow_up,
+    restates,
+)
 
 HISTORY = [
     ("What is Sunflower Seeds?", "An installation of 100 million porcelain seeds [2]."),
@@ -91,3 +98,11 @@ def test_a_question_ending_in_parentheses_is_never_split() -> None:
     assert condense(asked, []) == Standalone(asked)
     assert as_standalone(asked) == Standalone(asked)
     assert condense(asked, [("What is it about?", "Ai Weiwei.")]).question == asked
+
+
+def test_a_sentence_restating_the_last_answer_is_recognised() -> None:
+    context = "Which platform does he use? Twitter, to bypass the Great Firewall after his blog was shut."
+    assert restates("He switched to Twitter to bypass the Great Firewall.", context)
+    assert not restates("He documents the police harassment he has experienced.", context)
+    assert not restates("He switched to Twitter to bypass the Great Firewall.", "")
+    assert not restates("", context)
