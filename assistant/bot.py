@@ -108,10 +108,17 @@ class Assistant:
         """Return the index state relative to the corpus ('up to date', 'stale' or 'missing')."""
         return index_status(self.settings, self.store)
 
-    def rebuild_index(self, on_progress: Callable[[int, int], None] | None = None) -> IndexReport:
-        """Bring the index in line with the corpus, then answer from the new index."""
+    def rebuild_index(
+        self, on_progress: Callable[[int, int], None] | None = None, *, force: bool = False
+    ) -> IndexReport:
+        """Bring the index in line with the corpus (`force`: embed every review again, from scratch),
+        then answer from the new index and the reviews as they are now."""
         report = build_index(
-            self.settings, embedder=self.models.embedder, store=self.store, on_progress=on_progress
+            self.settings,
+            embedder=self.models.embedder,
+            store=self.store,
+            force=force,
+            on_progress=on_progress,
         )
         self._load_index()
         return report

@@ -52,6 +52,7 @@ class FakeReport:
 class CallLog:
     questions: list[tuple[str, list[tuple[str, str]], Settings]] = field(default_factory=list)
     rebuilds: int = 0
+    forced: int = 0
 
 
 class FakeAssistant:
@@ -111,8 +112,11 @@ class FakeAssistant:
         entries = {rid: ReviewEntry("hash", 3, r.title) for rid, r in self.reviews.items()}
         return IndexStatus(IndexState.UP_TO_DATE, manifest=FakeManifest(entries))  # type: ignore[arg-type]
 
-    def rebuild_index(self, on_progress: Callable[[int, int], None] | None = None) -> FakeReport:
+    def rebuild_index(
+        self, on_progress: Callable[[int, int], None] | None = None, *, force: bool = False
+    ) -> FakeReport:
         self.log.rebuilds += 1
+        self.log.forced += force
         for done in range(1, 7):
             if on_progress:
                 on_progress(done, 6)

@@ -283,22 +283,6 @@ def test_empty_question_gets_a_gentle_hint(page):
     expect(page.locator('[data-testid="bot"]')).to_have_count(0)
 
 
-def test_sources_tab_rebuilds_a_stale_index(page, live_app):
-    page.get_by_role("tab", name="Sources").click()
-    sources = page.locator("#sources")
-    expect(sources).to_contain_text("Index: up to date", timeout=30_000)
-    extra = live_app.corpus_dir / "review-extra.md"
-    extra.write_text('---\ntitle: "Extra review"\n---\nA short extra review of the film.\n', encoding="utf-8")
-    page.get_by_role("tab", name="Chat").click()
-    page.get_by_role("tab", name="Sources").click()
-    expect(sources).to_contain_text("Index: stale", timeout=30_000)
-    expect(sources).to_contain_text("added: review-extra")
-    page.locator("#rebuild-index").click()
-    expect(page.locator("#rebuild-status")).to_contain_text("Index rebuilt: added 1", timeout=120_000)
-    expect(sources).to_contain_text("Index: up to date", timeout=30_000)
-    expect(sources).to_contain_text("Extra review")
-
-
 def _wait_for_feedback(path: Path, question: str, timeout: float = 15.0) -> dict:
     """Return the first feedback record for `question`, waiting for the server to write it."""
     deadline = time.monotonic() + timeout

@@ -238,20 +238,6 @@ def test_open_passage_shows_the_whole_review(tmp_path):
     assert "not in the corpus" in controller.open_passage("gone", 0, 1)
 
 
-def test_sources_list_reviews_chunks_and_index_state(tmp_path):
-    controller, _ = make_controller(tmp_path)
-    html = controller.sources()
-    assert "Index: <b>up to date</b>" in html and "Film Weekly" in html
-    assert html.count("<td>3</td>") == 2 and "&lt;b&gt;Bold" in html
-
-
-def test_rebuild_reports_progress_then_summary(tmp_path):
-    controller, bot = make_controller(tmp_path)
-    lines = list(controller.rebuild())
-    assert bot.log.rebuilds == 1
-    assert "Rebuilding" in lines[0] and "Index rebuilt: embedded 6 of 6 chunks" in lines[-1]
-
-
 def test_api_returns_json_ready_answer(tmp_path):
     controller, _ = make_controller(tmp_path)
     data = controller.ask_api("How long was he detained?", '[["Who directed it?", "Alison Klayman [1]."]]')
@@ -297,12 +283,6 @@ def test_build_app_exposes_the_ask_endpoint_only():
     app = build_app(FakeAssistant())
     public = [fn.api_name for fn in app.fns.values() if fn.api_visibility == "public"]
     assert public == ["ask"]
-
-
-def test_rebuild_runs_in_its_own_queue_so_chat_is_not_blocked():
-    app = build_app(FakeAssistant())
-    groups = {fn.name: fn.concurrency_id for fn in app.fns.values()}
-    assert groups["rebuild"] == "rebuild" and groups["respond"] == "chat"
 
 
 def test_a_refusal_shows_its_closest_passages_apart_and_marked_as_no_answer():

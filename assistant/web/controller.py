@@ -1,4 +1,5 @@
-"""The chat's logic, apart from Gradio's layout: answer, open a passage, feedback, sources, rebuild.
+"""The chat's logic, apart from Gradio's layout: answer, open a passage, feedback (the Sources tab's
+is `sources_controller.py`).
 
 `ChatController` knows nothing of the page, so tests drive it with a fake assistant.
 """
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from ..answering import BACKENDS, QuestionError
-from ..index_state import IndexState, IndexStatus
 from .feedback import FeedbackError, RateLimit, feedback_record, reason_record, write_feedback
 from .render import (
     escape_user_text,
@@ -26,7 +25,6 @@ from .render import (
     render_notice,
     render_partial,
     render_review,
-    render_sources,
 )
 
 if TYPE_CHECKING:
@@ -222,41 +220,6 @@ class ChatController:
         except FeedbackError:
             return False
         return True
-
-    def sources(self) -> str:
-        """Return the Sources tab HTML."""
-        bot = self.bot
-        try:
-            status = bot.index_status()
-        except Exception as exc:  # a broken corpus file must not hide the rest of the tab
-            status = IndexStatus(IndexState.UNKNOWN, str(exc))
-        return render_sources(bot.reviews, status)
-
-    def rebuild(self) -> Iterator[str]:
-        """Rebuild the index in a thread, yielding progress lines, then its summary."""
-        progress = [0, 0]
-        outcome: dict[str, Any] = {}
-        worker = threading.Thread(target=self._rebuild_into, args=(progress, outcome), daemon=True)
-        worker.start()
-        yield render_notice("Rebuilding the index…")
-        while worker.is_alive():
-            worker.join(0.5)
-            if progress[1]:
-                yield render_notice(f"Rebuilding the index: embedded {progress[0]} of {progress[1]} chunks…")
-        if "error" in outcome:
-            yield render_notice(f"Rebuild failed: {outcome['error']}", "error")
-        else:
-            yield render_notice(f"Index rebuilt: {outcome['report'].summary()}")
-
-    def _rebuild_into(self, progress: list[int], outcome: dict[str, Any]) -> None:
-        def on_progress(done: int, total: int) -> None:
-            progress[:] = [done, total]
-
-        try:
-            outcome["report"] = self.bot.rebuild_index(on_progress=on_progress)
-        except Exception as exc:
-            log.exception("index rebuild failed")
-            outcome["error"] = exc
 
     def ask_api(self, question: str, history_json: str = "[]") -> dict[str, Any]:
         """Return the answer to `question` as JSON data; history is '[["question", "answer"], ...]'."""

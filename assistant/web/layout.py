@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from ..bot import Assistant
 
 from .controller import EXAMPLES, VIEWER_HINT, ChatController, Turn, backend_choices
+from .sources_controller import SourcesController
+from .sources_tab import sources_panel, wire_sources
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +46,10 @@ def build_app(assistant: Assistant | Future[Assistant], settings: Settings | Non
         with gr.Tab("Chat"):
             chat = _chat_panel(settings)
         with gr.Tab("Sources") as sources_tab:
-            sources = gr.HTML(elem_id="sources")
-            rebuild_button = gr.Button("Rebuild index", elem_id="rebuild-index")
-            rebuild_status = gr.HTML(elem_id="rebuild-status")
+            sources = sources_panel()
         _wire_chat(controller, chat)
         _wire_loading(controller, app, banner)
-        for event in (app.load, sources_tab.select):
-            event(controller.sources, outputs=sources, api_visibility="private")
-        rebuild_button.click(
-            controller.rebuild, outputs=rebuild_status, concurrency_id="rebuild", api_visibility="private"
-        ).then(controller.sources, outputs=sources, api_visibility="private")
+        wire_sources(SourcesController(assistant), app, sources_tab, sources)
         gr.api(controller.ask_api, api_name="ask")
     return app
 
