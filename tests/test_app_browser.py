@@ -146,6 +146,33 @@ def test_on_a_phone_the_review_opens_as_a_sheet_over_the_chat_and_close_returns_
     assert page.evaluate(SCROLLED) == before
 
 
+def test_typing_right_after_sending_keeps_every_typed_character(page):
+    box = page.get_by_test_id("textbox")
+    box.fill("Who directed the film?")
+    box.press("Enter")
+    typed = "How long was Ai Weiwei detained?"
+    box.press_sequentially(typed, delay=20)  # starts at once, while the answer is on its way
+    answer = page.locator('[data-testid="bot"]').first.locator(".answer:not(.streaming)")
+    expect(answer).to_contain_text("Klayman", timeout=ANSWER_TIMEOUT)
+    expect(box).to_have_value(typed)
+    page.wait_for_timeout(500)  # nothing written to the input after the answer either
+    expect(box).to_have_value(typed)
+
+
+def test_a_question_sent_while_another_is_answered_is_answered_after_it(page):
+    box = page.get_by_test_id("textbox")
+    for question in ("Who directed the film?", "How long was Ai Weiwei detained?"):
+        box.fill(question)
+        box.press("Enter")
+        expect(box).to_have_value("")
+    bots = page.locator('[data-testid="bot"]')
+    expect(bots.nth(1).locator(".answer:not(.streaming)")).to_contain_text("81 days", timeout=ANSWER_TIMEOUT)
+    expect(bots.nth(0).locator(".answer:not(.streaming)")).to_contain_text("Klayman")
+    expect(page.locator('[data-testid="user"]')).to_have_text(
+        ["Who directed the film?", "How long was Ai Weiwei detained?"]
+    )
+
+
 def test_an_answer_marker_opens_its_passage_in_the_review_viewer(page):
     message = ask(page, "How long was Ai Weiwei detained?")
     quote = message.locator(".passages > .passage mark").first.text_content()

@@ -24,7 +24,7 @@ OUR_TAGS = re.compile(r"</?mark>|<br>")
 
 
 def run(controller: ChatController, question: str, messages=None, turns=None, backend=None, top_k=None):
-    """Return every (messages, turns, textbox, notice) the chat handler yields."""
+    """Return every (messages, turns, notice, returned) the chat handler yields."""
     return list(controller.respond(question, messages or [], turns or [], backend, top_k))
 
 
@@ -133,8 +133,8 @@ def test_only_backends_that_can_run_here_are_offered():
 
 def test_empty_question_does_not_call_the_assistant(tmp_path):
     controller, bot = make_controller(tmp_path)
-    [(messages, turns, textbox, notice)] = run(controller, "   \n ")
-    assert messages == [] and turns == [] and textbox == ""
+    [(messages, turns, notice, returned)] = run(controller, "   \n ")
+    assert messages == [] and turns == [] and returned == ""
     assert EMPTY_QUESTION in notice
     assert bot.log.questions == []
 
@@ -146,15 +146,14 @@ def test_answer_streams_then_shows_cited_passages(tmp_path):
     assert len(partials) >= 3 and "Alison" in partials[-1] and "streaming" in partials[-1]
     assert "Searching the reviews…" in partials[0]  # a working state before the first words
     assert "Searching the reviews" not in partials[-1]
-    messages, turns, textbox, notice = steps[-1]
+    messages, turns, notice, returned = steps[-1]
     assert [m["role"] for m in messages] == ["user", "assistant"]
     assert '<details class="passage" id="cite-0-1">' in messages[1]["content"]
     assert turns[0]["message_index"] == 1 and turns[0]["answer"]["text"] == "Alison Klayman [1]."
     assert notice == ""
-    # The input is cleared once, at the start; the later updates leave what the user types alone.
-    from assistant.web.controller import KEEP
-
-    assert steps[0][2] == "" and all(step[2] is KEEP for step in steps[1:]) and textbox is KEEP
+    # The handler never touches the input box (the page empties it as the question is sent), so it
+    # gives nothing back when the question was asked.
+    assert all(step[3] == "" for step in steps) and len(steps[0]) == 4
 
 
 def test_a_stopped_answer_keeps_its_words_marked_as_stopped(tmp_path):
@@ -192,8 +191,8 @@ def test_refusal_is_shown_distinctly(tmp_path):
 def test_question_error_is_shown_and_the_question_kept(tmp_path):
     controller, _ = make_controller(tmp_path)
     long_question = "why " * 1000
-    messages, turns, textbox, notice = run(controller, long_question)[-1]
-    assert messages == [] and turns == [] and textbox == long_question
+    messages, turns, notice, returned = run(controller, long_question)[-1]
+    assert messages == [] and turns == [] and returned == long_question
     assert "please keep it under" in notice and "Traceback" not in notice
 
 

@@ -41,8 +41,6 @@ EXAMPLES = (
 EMPTY_QUESTION = "Type a question about the film first, or pick one of the examples above."
 VIEWER_HINT = "<p class='viewer-hint'>Click a cited passage to read it in its review.</p>"
 
-#: An output left as it is (the input box while an answer streams).
-KEEP: Any = gr.skip()
 #: Feedback records one client (IP address) may add per minute.
 FEEDBACK_PER_MINUTE = 30
 LOADING = "Loading the reviews and models (the first start also builds the index)…"
@@ -138,14 +136,16 @@ class ChatController:
         top_k: float | None = None,
         details: bool = False,
     ) -> Iterator[tuple[list[Message], list[Turn], str, str]]:
-        """Yield (messages, turns, textbox, notice) as the answer streams in."""
+        """Yield (messages, turns, notice, returned) as the answer streams in; `returned` is the
+        question to give back to the input box when it could not be asked, else ''.
+
+        Nothing here writes to the input box: the page empties it in the browser as the question is
+        sent, so what the user types while the answer streams stays."""
         question = question or ""
         if not question.strip():
-            yield messages, turns, "", render_notice(EMPTY_QUESTION)
+            yield messages, turns, render_notice(EMPTY_QUESTION), ""
             return
         shown = [*messages, _user(question)]
-        # Only this first update clears the input; the later ones leave it alone (KEEP), so text typed
-        # while the answer streams is not wiped by them.
         yield [*shown, _bot(render_partial(""))], turns, "", ""
         try:
             bot = self.configured(backend, top_k)
@@ -153,21 +153,21 @@ class ChatController:
             for piece in bot.stream(question, history_pairs(turns)):
                 if isinstance(piece, str):
                     text += piece
-                    yield [*shown, _bot(render_partial(text))], turns, KEEP, ""
+                    yield [*shown, _bot(render_partial(text))], turns, "", ""
                 else:
                     answer = piece
             if answer is None:
                 raise RuntimeError("the assistant's stream ended without an answer")
         except QuestionError as exc:
-            yield messages, turns, question, render_notice(str(exc), "error")
+            yield messages, turns, render_notice(str(exc), "error"), question
             return
         except Exception as exc:  # a backend or index failure: tell the user, keep the log
             log.exception("answering failed")
-            yield [*shown, _bot(render_notice(f"Answering failed: {exc}", "error"))], turns, KEEP, ""
+            yield [*shown, _bot(render_notice(f"Answering failed: {exc}", "error"))], turns, "", ""
             return
         turn = _turn(question, turns, answer, bot, len(shown))
         message = _bot(render_answer(answer, bot.reviews, len(turns), question, details=bool(details)))
-        yield [*shown, message], [*turns, turn], KEEP, ""
+        yield [*shown, message], [*turns, turn], "", ""
 
     def stopped(self, messages: list[Message]) -> list[Message]:
         """The chat after the user stopped an answer: the words written so far stay, marked as stopped

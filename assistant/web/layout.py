@@ -103,6 +103,10 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
             parts["textbox"] = gr.Textbox(
                 placeholder="Ask about the film, e.g. who directed it", show_label=False, submit_btn=True
             )
+            # The question on its way: the browser moves it here from the input box as it is sent.
+            parts["asked"] = gr.Textbox(visible=False)
+            # A question that could not be asked (too long, …), to give back to the input box.
+            parts["returned"] = gr.State("")
             # Shown while an answer is being written (long with an LLM backend).
             parts["stop"] = gr.Button("Stop", size="sm", variant="stop", visible=False, elem_id="stop-answer")
             with gr.Row():
@@ -125,24 +129,34 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
 
 def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
     """Connect the chat events: ask, examples, new chat, passage clicks, feedback."""
-    chatbot, messages = parts["chatbot"], parts["messages"]
-    outputs = [chatbot, messages, parts["turns"], parts["textbox"], parts["notice"]]
+    chatbot, messages, textbox = parts["chatbot"], parts["messages"], parts["textbox"]
+    outputs = [chatbot, messages, parts["turns"], parts["notice"], parts["returned"]]
     answer_inputs = [messages, parts["turns"], parts["backend"], parts["top_k"], parts["details"]]
 
     def respond(question: str, *state: Any) -> Iterator[tuple[Any, ...]]:
         for shown, *rest in controller.respond(question, *state):
             yield (shown, shown, *rest)
 
+    def give_back(returned: str, typed: str) -> Any:
+        """Put a question that could not be asked back in the input box, unless the user typed anew."""
+        return returned if returned and not typed else gr.skip()
+
+    private: dict[str, Any] = {"api_visibility": "private", "trigger_mode": "multiple"}
+    # The input box is emptied in the browser in the same moment as its question is sent (a js step,
+    # no round trip) and the question travels on in `asked`; no later step writes to the box. Emptied
+    # by the answer's first update instead, the box lost what the user had typed meanwhile (and the
+    # answer step, reading the box late, sent it along with the question). "multiple": a question
+    # sent while another is being answered waits its turn instead of being dropped.
+    sent = textbox.submit(None, textbox, [textbox, parts["asked"]], js="(q) => ['', q]", **private)
     stop = parts["stop"]
-    asks = [(parts["textbox"].submit, parts["textbox"])]
+    asks = [(sent.then, parts["asked"])]
     asks += [(button.click, button) for button in parts["examples"]]
     answering = []
     for trigger, question in asks:
-        shown = trigger(lambda: gr.update(visible=True), None, stop, queue=False, api_visibility="private")
-        answer = shown.then(
-            respond, [question, *answer_inputs], outputs, concurrency_id="chat", api_visibility="private"
-        )
-        answer.then(lambda: gr.update(visible=False), None, stop, queue=False, api_visibility="private")
+        shown = trigger(lambda: gr.update(visible=True), None, stop, queue=False, **private)
+        answer = shown.then(respond, [question, *answer_inputs], outputs, concurrency_id="chat", **private)
+        answer.then(lambda: gr.update(visible=False), None, stop, queue=False, **private)
+        answer.then(give_back, [parts["returned"], textbox], textbox, queue=False, **private)
         answering.append(answer)
 
     def stopped(messages_now: list[Any]) -> tuple[Any, Any, Any]:
@@ -157,7 +171,7 @@ def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
         reset(
             lambda: ([], [], [], "", "", VIEWER_HINT),
             None,
-            [*outputs, parts["viewer"]],
+            [chatbot, messages, parts["turns"], textbox, parts["notice"], parts["viewer"]],
             api_visibility="private",
         )
 
