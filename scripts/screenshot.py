@@ -1,6 +1,8 @@
-"""Start the real app, ask a question in headless Chromium and save a screenshot for the README.
+"""Start the real app, ask questions in headless Chromium and save the README's screenshots: a desktop one
+(1280x900, a passage open in the review viewer) and a phone one (390x844, an answer with its chips).
 
     .venv/bin/python scripts/screenshot.py [--question "Who directed the film?"] [--out docs/screenshot.png]
+                                          [--phone-out docs/screenshot-phone.png]
 
 Needs Debian's chromium (`apt-get install -y chromium`) and the `playwright` package. The app runs on a
 free port over the project's corpus with a throw-away index, so nothing in the checkout changes but --out.
@@ -16,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -27,8 +29,10 @@ def main() -> int:
     """Run the app, take the screenshot, stop the app; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--question", default="Who directed the film?")
-    parser.add_argument("--follow-up", default="What did he install at Tate Modern?")
+    parser.add_argument("--follow-up", default="How long was Ai Weiwei detained?")
+    parser.add_argument("--phone-question", default="What did he install at Tate Modern?")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    parser.add_argument("--phone-out", type=Path, default=ROOT / "docs" / "screenshot-phone.png")
     parser.add_argument("--chromium", default=str(CHROMIUM))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
@@ -39,7 +43,7 @@ def main() -> int:
             _shoot(f"http://127.0.0.1:{port}/", args)
         finally:
             stop_process(process)
-    print(f"saved {args.out}")
+    print(f"saved {args.out} and {args.phone_out}")
     return 0
 
 
@@ -76,25 +80,47 @@ def _wait_ready(process: subprocess.Popen[bytes], log_path: Path, timeout: float
 
 
 def _shoot(url: str, args: argparse.Namespace) -> None:
-    """Ask the questions, open the first cited passage in the viewer, and save the screenshot."""
+    """Take the desktop and the phone screenshot, each in a fresh chat."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1250})
-        page.goto(url)
-        for number, question in enumerate([args.question, args.follow_up], start=1):
-            if not question:
-                continue
-            box = page.get_by_test_id("textbox")
-            box.fill(question)
-            box.press("Enter")
-            answer = page.locator('[data-testid="bot"]').nth(number - 1)
-            expect(answer.locator(".answer:not(.streaming)")).to_be_visible(timeout=60_000)
-        page.locator('[data-testid="bot"]').last.locator(".passage").first.click()
-        expect(page.locator("#review-viewer mark")).to_be_visible(timeout=10_000)
-        page.wait_for_timeout(500)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(args.out))
+        desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+        _ask(desktop, url, [args.question, args.follow_up])
+        # The last answer's first chip unfolded, and its passage open in the viewer beside the chat.
+        last = desktop.locator('[data-testid="bot"]').last
+        chip = last.locator(".passage").first
+        chip.locator("summary").click()
+        chip.locator("a.open-passage").click()
+        expect(desktop.locator("#review-viewer mark")).to_be_visible(timeout=10_000)
+        last.evaluate(SHOW_AT_TOP)  # the answer above its chips
+        _save(desktop, args.out)
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        _ask(phone, url, [args.phone_question])
+        phone.locator('[data-testid="bot"]').last.locator(".passage-chip").first.scroll_into_view_if_needed()
+        _save(phone, args.phone_out)
         browser.close()
+
+
+# Scroll the chat's own box (not the page) so that this message starts at its top.
+SHOW_AT_TOP = """el => { let box = el.parentElement;
+  while (box && !/auto|scroll/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
+  if (box) box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top - 8; }"""
+
+
+def _ask(page: Page, url: str, questions: list[str]) -> None:
+    """Open the chat and ask each question in turn, waiting for its answer."""
+    page.goto(url)
+    for number, question in enumerate([q for q in questions if q], start=1):
+        box = page.get_by_test_id("textbox")
+        box.fill(question)
+        box.press("Enter")
+        answer = page.locator('[data-testid="bot"]').nth(number - 1)
+        expect(answer.locator(".answer:not(.streaming)")).to_be_visible(timeout=60_000)
+
+
+def _save(page: Page, path: Path) -> None:
+    page.wait_for_timeout(500)  # let the last scroll and highlight settle
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path))
 
 
 if __name__ == "__main__":
