@@ -65,10 +65,26 @@ def ask(page, question: str, answers: int = 1):
     return message
 
 
+# The page's and the chat's scroll offsets (the chat scrolls inside its own box), once they have held
+# still for 8 frames: the chatbot scrolls smoothly after its content changes.
+SCROLLED = """() => new Promise((done) => {
+  const box = [...document.querySelectorAll('#chat *')].find(
+    el => el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(el).overflowY));
+  let last = '', still = 0;
+  const look = () => {
+    const now = {page: window.scrollY, chat: box ? box.scrollTop : null};
+    still = JSON.stringify(now) === last ? still + 1 : 0;
+    last = JSON.stringify(now);
+    if (still >= 8) done(now); else requestAnimationFrame(look);
+  };
+  look(); })"""
+
+
 def unfold(chip):
-    """Click a passage chip's summary open; return the chip."""
+    """Click a passage chip's summary open; return the chip once the chat has stopped scrolling."""
     chip.locator("summary").click()
     expect(chip.locator(".passage-context")).to_be_visible()
+    chip.page.evaluate(SCROLLED)
     return chip
 
 
@@ -96,12 +112,6 @@ def test_answer_shows_compact_chips_that_unfold_and_open_in_the_review_viewer(pa
     # Beside the chat on a desktop, as a sheet over it on a phone.
     position = page.locator("#review-viewer").evaluate("el => getComputedStyle(el).position")
     assert (position == "fixed") == (page.viewport_size["width"] <= 640), position
-
-
-# The page's and the chat's scroll offsets (the chat scrolls inside its own box).
-SCROLLED = """() => { const box = [...document.querySelectorAll('#chat *')].find(
-    el => el.scrollHeight > el.clientHeight + 1 && /auto|scroll/.test(getComputedStyle(el).overflowY));
-  return {page: window.scrollY, chat: box ? box.scrollTop : null}; }"""
 
 
 @pytest.mark.parametrize("page", [PHONE], ids=["phone"], indirect=True)
