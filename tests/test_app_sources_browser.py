@@ -123,6 +123,10 @@ def test_an_uploaded_page_is_added_indexed_and_answered_from(page, live_app, tmp
     sources = page.locator("#sources")
     expect(sources).to_contain_text("Index: up to date")
     expect(sources.locator(f"#source-{ARCTIC_ID}")).to_contain_text("Polar Film Review")
+    # The form is emptied for the next review.
+    for name in ("title", "outlet", "author", "date"):
+        expect(page.locator(f"#review-{name} input, #review-{name} textarea").first).to_have_value("")
+    expect(page.locator("#review-page a[href*='arctic.html']")).to_have_count(0)
     written = (live_app.corpus_dir / f"{ARCTIC_ID}.md").read_text(encoding="utf-8")
     assert "Tromsø Midnight Sun" in written
     assert "Leave a Reply" not in written and "__tracked" not in written and "Home" not in written
@@ -168,6 +172,8 @@ def test_remove_asks_to_confirm_then_moves_the_review_to_the_trash(page, live_ap
     page.locator("#remove-review-button").click()
     expect(page.locator("#sources-notice")).to_contain_text("Remove “Hostile review")
     expect(confirm).to_be_visible()
+    for button in ("#remove-review-button", "#confirm-remove", "#cancel-remove"):  # compact, not full width
+        assert page.locator(button).bounding_box()["width"] < 250, button
     page.locator("#cancel-remove").click()  # a change of mind changes nothing
     expect(confirm).to_be_hidden()
     assert hostile.read_bytes() == original
@@ -183,6 +189,20 @@ def test_remove_asks_to_confirm_then_moves_the_review_to_the_trash(page, live_ap
     assert not hostile.exists()
     [trashed] = (live_app.corpus_dir / ".trash").glob("review-hostile.*.md")
     assert trashed.read_bytes() == original
+
+
+def test_a_review_file_that_cannot_be_loaded_is_listed_with_its_problem(page, live_app):
+    broken = live_app.corpus_dir / "review-broken.md"
+    broken.write_bytes(b"---\ntitle: Broken\n---\nCaf\xe9 society.\n")
+    try:
+        page.get_by_role("tab", name="Chat").click()
+        page.get_by_role("tab", name="Sources").click()
+        row = page.locator("#sources tr.source-problem")
+        expect(row).to_contain_text("Cannot be loaded: ", timeout=30_000)
+        expect(row).to_contain_text("review-broken.md")
+        expect(row).to_contain_text("not UTF-8")
+    finally:
+        broken.unlink()
 
 
 def test_update_and_rebuild_from_scratch_each_sum_up_and_one_job_runs_at_a_time(page, live_app):

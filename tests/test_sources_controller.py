@@ -107,6 +107,22 @@ def test_add_writes_the_review_indexes_it_and_lists_it(bot: CorpusBot, tmp_path:
     assert ("Never Sorry (Polar Film Review, 2012-11-02)", review.id) in controller.review_choices()
 
 
+def test_the_add_form_is_emptied_once_the_review_is_added_and_kept_when_it_is_refused(
+    bot: CorpusBot, tmp_path: Path
+) -> None:
+    controller = controller_of(bot)
+    bot.shown.set()
+    refused = list(controller.add_from_form(upload(tmp_path, "page.txt"), "", "Polar", "", ""))
+    assert [update[2:] for update in refused] == [(KEEP,) * 5]
+    page = upload(tmp_path, "tromso.md")
+    added = list(
+        controller.add_from_form(page, "Never Sorry", "Polar Film Review", "Ann Author", "2012-11-02")
+    )
+    assert all(update[2:] == (KEEP,) * 5 for update in added[:-1])
+    assert "Added “Never Sorry" in added[-2][1]
+    assert added[-1] == (KEEP, KEEP, None, "", "", "", "")
+
+
 @pytest.mark.parametrize(
     ("name", "content", "title", "message"),
     [
@@ -225,10 +241,26 @@ def test_sources_list_reviews_chunks_and_index_state() -> None:
     assert html.count("<td>3</td>") == 2 and "&lt;b&gt;Bold" in html
 
 
+def test_a_review_file_that_cannot_be_loaded_is_listed_with_its_problem(corpus_dir: Path) -> None:
+    from assistant.index_state import index_status
+
+    (corpus_dir / "review-broken.md").write_bytes(b"---\ntitle: Broken\n---\nCaf\xe9 society.\n")
+
+    class ProblemBot(CorpusBot):
+        def index_status(self) -> IndexStatus:
+            return index_status(self.settings)
+
+    html = controller_of(ProblemBot(corpus_dir)).sources()
+    row = html[html.index("<tr class='source-problem'>") :]
+    assert "Cannot be loaded: " in row and "review-broken.md" in row and "not UTF-8" in row
+    assert html.count("<tr id='source-") + html.count('<tr id="source-') == 2  # the two good reviews
+
+
 def test_index_jobs_share_no_queue_with_the_chat_and_are_not_queued_behind_each_other() -> None:
     app = build_app(FakeAssistant())  # type: ignore[arg-type]
-    jobs = {fn.name: fn for fn in app.fns.values() if fn.name in ("update", "rebuild_all", "add", "remove")}
-    assert set(jobs) == {"update", "rebuild_all", "add", "remove"}
+    names = ("update", "rebuild_all", "add_from_form", "remove")
+    jobs = {fn.name: fn for fn in app.fns.values() if fn.name in names}
+    assert set(jobs) == set(names)
     assert {fn.concurrency_id for fn in jobs.values()} == {"index-jobs"}
     assert all(fn.concurrency_limit is None for fn in jobs.values())
     assert {fn.concurrency_id for fn in app.fns.values() if fn.name == "respond"} == {"chat"}

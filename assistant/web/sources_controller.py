@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,11 +105,12 @@ class SourcesController:
         outlet: str | None = None,
         author: str | None = None,
         date: str | None = None,
-    ) -> Iterator[Update]:
-        """Add the uploaded page as a review and index it; a page that can't be added changes nothing."""
+    ) -> Generator[Update, None, bool]:
+        """Add the uploaded page as a review and index it; a page that can't be added changes nothing.
+        Returns whether the review was added."""
         if not self._start("Adding the review"):
             yield self._busy_notice(), KEEP
-            return
+            return False
         fields = ReviewFields(title=title or "", outlet=outlet, author=author, date=date)
         try:
             if not page:
@@ -118,7 +119,7 @@ class SourcesController:
         except CorpusError as exc:
             self._finish()
             yield render_notice(f"Not added: {_refusal(exc)}", "error"), KEEP
-            return
+            return False
 
         def work(progress: ProgressFn) -> str:
             try:
@@ -128,7 +129,21 @@ class SourcesController:
                 raise
             return f"Added “{review.label}” as {Path(review.path).name}. Index updated: {report.summary()}"
 
-        yield from self._run(work)
+        return (yield from self._run(work))
+
+    def add_from_form(
+        self, page: str | None, title: str | None, outlet: str | None, author: str | None, date: str | None
+    ) -> Iterator[tuple[Any, ...]]:
+        """`add`, with the form's five fields (page, title, outlet, author, date) after its two
+        outputs: kept while the job runs or when the page is refused, emptied once it was added."""
+        job = self.add(page, title, outlet, author, date)
+        while True:
+            try:
+                yield (*next(job), *[KEEP] * 5)
+            except StopIteration as end:
+                if end.value:
+                    yield KEEP, KEEP, None, "", "", "", ""
+                return
 
     def ask_remove(self, review_id: str | None) -> tuple[str, str]:
         """The first step of removing: (the question to confirm, the review id awaiting it, '' if none)."""
@@ -188,9 +203,9 @@ class SourcesController:
         running = self._job or "Another index job"
         return render_notice(f"{running} is running; wait for it to finish, then try again.", "error")
 
-    def _run(self, work: Callable[[ProgressFn], str]) -> Iterator[Update]:
+    def _run(self, work: Callable[[ProgressFn], str]) -> Generator[Update, None, bool]:
         """Run `work` in a thread (it holds the job slot until it ends, even if the page goes away),
-        yielding progress lines, then its summary or what went wrong."""
+        yielding progress lines, then its summary or what went wrong; return whether it succeeded."""
         job, progress = self._job, [0, 0]
         outcome: dict[str, Any] = {}
 
@@ -215,8 +230,9 @@ class SourcesController:
                 yield KEEP, render_notice(f"{job}: embedded {progress[0]} of {progress[1]} chunks…")
         if "error" in outcome:
             yield KEEP, render_notice(f"{job} failed, nothing changed: {outcome['error']}", "error")
-        else:
-            yield KEEP, render_notice(outcome["summary"])
+            return False
+        yield KEEP, render_notice(outcome["summary"])
+        return True
 
 
 def _refusal(exc: CorpusError) -> str:

@@ -48,11 +48,12 @@ def sources_panel() -> dict[str, Any]:
     with gr.Accordion("Remove a review", elem_id="remove-review"):
         parts["choice"] = gr.Dropdown([], label="Review", value=None, elem_id="remove-choice")
         with gr.Row():
-            parts["remove"] = gr.Button("Remove…", variant="stop", elem_id="remove-review-button")
+            compact: dict[str, Any] = {"size": "sm", "scale": 0, "min_width": 130}
+            parts["remove"] = gr.Button("Remove…", variant="stop", elem_id="remove-review-button", **compact)
             parts["confirm"] = gr.Button(
-                "Confirm remove", variant="stop", visible=False, elem_id="confirm-remove"
+                "Confirm remove", variant="stop", visible=False, elem_id="confirm-remove", **compact
             )
-            parts["cancel"] = gr.Button("Cancel", visible=False, elem_id="cancel-remove")
+            parts["cancel"] = gr.Button("Cancel", visible=False, elem_id="cancel-remove", **compact)
         parts["pending"] = gr.State("")
     return parts
 
@@ -68,13 +69,14 @@ def wire_sources(controller: SourcesController, app: gr.Blocks, tab: gr.Tab, par
         event(refreshed, outputs=listing, api_visibility="private")
     outputs = [parts["notice"], parts["job"]]
     page_fields = [parts[name] for name in ("page", "title", "outlet", "author", "date")]
-    jobs: list[tuple[Any, Callable[..., Any], list[Any]]] = [
-        (parts["update"], controller.update, []),
-        (parts["rebuild"], controller.rebuild_all, []),
-        (parts["add"], controller.add, page_fields),
+    jobs: list[tuple[Any, Callable[..., Any], list[Any], list[Any]]] = [
+        (parts["update"], controller.update, [], outputs),
+        (parts["rebuild"], controller.rebuild_all, [], outputs),
+        # Once added, the form is emptied for the next review; a refused page stays to be fixed.
+        (parts["add"], controller.add_from_form, page_fields, outputs + page_fields),
     ]
-    for button, job, inputs in jobs:
-        button.click(job, inputs, outputs, **JOB_EVENT).then(
+    for button, job, inputs, changed in jobs:
+        button.click(job, inputs, changed, **JOB_EVENT).then(
             refreshed, outputs=listing, api_visibility="private"
         )
     _wire_remove(controller, parts, refreshed)
