@@ -183,6 +183,37 @@ def test_a_question_sent_while_another_is_answered_is_answered_after_it(page):
     )
 
 
+# Every frame while two questions are answered one after the other: is an answer bubble being
+# written, is the first answer finished, is the Stop button shown.
+WATCH_STOP = """() => { window.__frames = [];
+  const look = () => {
+    const stop = document.getElementById('stop-answer');
+    window.__frames.push({
+      writing: !!document.querySelector('#chat .answer.streaming'),
+      first_done: !!document.querySelector('#chat [data-testid="bot"] .answer:not(.streaming)'),
+      stop: !!stop && stop.getBoundingClientRect().height > 0 });
+    requestAnimationFrame(look); };
+  look(); }"""
+
+
+def test_stop_shows_while_any_answer_is_written_also_a_second_one_sent_meanwhile(page):
+    stop = page.locator("#stop-answer")
+    expect(stop).to_be_hidden()
+    page.evaluate(WATCH_STOP)
+    box = page.get_by_test_id("textbox")
+    for question in ("Who directed the film?", "How long was Ai Weiwei detained?"):
+        box.fill(question)
+        box.press("Enter")
+    bots = page.locator('[data-testid="bot"]')
+    expect(bots.nth(1).locator(".answer:not(.streaming)")).to_contain_text("81 days", timeout=ANSWER_TIMEOUT)
+    expect(stop).to_be_hidden()
+    frames = page.evaluate("() => window.__frames")
+    second = [f for f in frames if f["writing"] and f["first_done"]]
+    assert second, "the second answer was never seen being written"
+    hidden = [f for f in frames if f["writing"] and not f["stop"]]
+    assert not hidden, f"Stop hidden in {len(hidden)} of {len(frames)} frames while an answer was written"
+
+
 def test_an_answer_marker_opens_its_passage_in_the_review_viewer(page):
     message = ask(page, "How long was Ai Weiwei detained?")
     quote = message.locator(".passages > .passage mark").first.text_content()
@@ -215,17 +246,21 @@ def test_no_review_text_shows_above_the_viewers_sticky_title(page):
     assert not any(above["hits"]), above
 
 
-def test_headings_use_one_font_throughout(page):
-    # The theme's webfont can't load offline; a heading's first "A" came from another fallback font.
-    family = page.locator("h2").first.evaluate("h => getComputedStyle(h).fontFamily")
-    assert "Source Sans Pro" not in family
+def test_headings_and_bold_text_use_one_font_throughout(page):
+    # The theme's webfont loads offline in two upright weights only; the first "A" of a heading, of
+    # the welcome's italic title or of a bold button came from another fallback font.
+    for text in ("h2", "#chat em", "#chat strong", "#new-chat"):
+        family = page.locator(text).first.evaluate("el => getComputedStyle(el).fontFamily")
+        assert "Source Sans Pro" not in family, (text, family)
 
 
 def test_follow_up_question_uses_the_chat_history(page):
     ask(page, "Who directed the film?")
     second = ask(page, "Was it her first feature?", answers=2)
     # How the follow-up was read shows under its answer; developer details stay off by default.
-    expect(second.locator(".understood")).to_contain_text("Who directed the film?")
+    expect(second.locator(".understood")).to_have_text(
+        "Understood as a follow-up to “Who directed the film?”"
+    )
     expect(second.locator("details.timings")).to_have_count(0)
     expect(second.locator(".passage-chip").first).to_be_visible()
 
@@ -249,6 +284,17 @@ def test_unanswerable_question_is_refused(page):
     expect(closest.first.locator(".passage-chip")).to_be_visible()
     expect(closest.first.locator("mark")).to_be_hidden()  # compact, like an answer's chips
     expect(unfold(closest.first).locator("mark")).to_be_visible()
+
+
+def test_a_question_about_something_no_review_mentions_looks_unlike_a_refusal(page):
+    message = ask(page, "Who directed Jaws?")
+    label = message.locator(".answer.off-topic .refusal-label")
+    expect(label).to_have_text("Outside these reviews")
+    expect(message.locator(".answer")).to_contain_text("The reviews don't mention Jaws")
+    expect(message.locator(".closest, .passages")).to_have_count(0)
+    refusal = ask(page, "What is the recipe for dumplings?", answers=2).locator(".refusal-label")
+    colours = [el.evaluate("el => getComputedStyle(el).color") for el in (label, refusal)]
+    assert colours[0] != colours[1], colours
 
 
 def test_thumbs_up_is_saved_to_the_feedback_file(page, live_app):

@@ -18,14 +18,21 @@ from assistant.config import Settings
 from assistant.web.controller import EMPTY_QUESTION, ChatController, parse_history
 from assistant.web.feedback import FEEDBACK_FORMAT
 from assistant.web.layout import build_app, server_address
-from assistant.web.render import highlight, link_markers, render_answer, render_passage, render_review
+from assistant.web.render import (
+    highlight,
+    link_markers,
+    render_answer,
+    render_label,
+    render_passage,
+    render_review,
+)
 
 OUR_TAGS = re.compile(r"</?mark>|<br>")
 
 
-def run(controller: ChatController, question: str, messages=None, turns=None, backend=None, top_k=None):
+def run(controller: ChatController, question: str, messages=None, turns=None, backend=None):
     """Return every (messages, turns, notice, returned) the chat handler yields."""
-    return list(controller.respond(question, messages or [], turns or [], backend, top_k))
+    return list(controller.respond(question, messages or [], turns or [], backend))
 
 
 def make_controller(tmp_path: Path, **fake_args) -> tuple[ChatController, FakeAssistant]:
@@ -108,9 +115,32 @@ def test_answer_message_has_cards_and_no_blank_lines_and_details_only_when_asked
 
 def test_a_follow_up_says_how_it_was_understood_without_details():
     bot = FakeAssistant()
-    answer = dataclasses.replace(bot.ask("Was it her first?"), standalone_question="Was it her first? (Who?)")
-    html = render_answer(answer, bot.reviews, turn=0, question="Was it her first?")
-    assert "Understood as: Was it her first? (Who?)" in html
+    searched = "Was it her first? (Who directed it? Alison Klayman.)"
+    answer = dataclasses.replace(bot.ask("Was it her first?"), standalone_question=searched)
+    html = render_answer(
+        answer, bot.reviews, turn=1, question="Was it her first?", follows="Who directed it?"
+    )
+    assert "Understood as a follow-up to “Who directed it?”" in html and "Searched for" not in html
+    detailed = render_answer(answer, bot.reviews, 1, "Was it her first?", details=True, follows="Who?")
+    assert f"Searched for: {searched}" in detailed  # the whole rewrite, for developers
+    assert "Understood as: " + searched in render_answer(answer, bot.reviews, 1, "Was it her first?")
+
+
+def test_a_question_about_something_no_review_mentions_looks_unlike_a_refusal():
+    bot = FakeAssistant()
+    refused = bot.ask("What is the recipe for dumplings?")
+    assert 'class="answer refused"' in render_answer(refused, bot.reviews, 0)
+    off_topic = dataclasses.replace(refused, text="The reviews don't mention Jaws.", timings={"total": 0.01})
+    html = render_answer(off_topic, bot.reviews, 0)
+    assert 'class="answer refused off-topic"' in html and "Outside these reviews" in html
+    assert "Not covered by the reviews" not in html
+
+
+def test_a_chip_label_keeps_the_part_that_tells_reviews_apart_in_its_own_span():
+    assert render_label("Never Sorry (2012-09-18)") == (
+        '<span class="passage-name">Never Sorry</span> <span class="passage-which">(2012-09-18)</span>'
+    )
+    assert render_label("<b>Odd</b>") == '<span class="passage-name">&lt;b&gt;Odd&lt;/b&gt;</span>'
 
 
 def test_reviews_sharing_a_title_get_distinct_labels():
@@ -203,11 +233,20 @@ def test_backend_failure_becomes_a_message_not_a_traceback(tmp_path):
     assert "notice-error" in messages[-1]["content"] and turns == []
 
 
-def test_settings_apply_per_question(tmp_path):
+def test_the_chosen_backend_applies_per_question_and_top_k_stays_the_settings_one(tmp_path):
     controller, bot = make_controller(tmp_path)
-    run(controller, "Who directed the film?", backend="extractive", top_k=8.0)
+    run(controller, "Who directed the film?", backend="llamacpp")
     run(controller, "Who directed the film?")
-    assert [s.top_k for *_, s in bot.log.questions] == [8, bot.settings.top_k]
+    used = [s for *_, s in bot.log.questions]
+    assert [s.backend for s in used] == ["llamacpp", bot.settings.backend]
+    assert [s.top_k for s in used] == [bot.settings.top_k] * 2
+
+
+def test_settings_offer_no_developer_knobs():
+    app = build_app(FakeAssistant())
+    labels = {getattr(block, "label", None) for block in app.blocks.values()}
+    assert "Answer backend" in labels and "Show details (timings, backend)" in labels
+    assert not any(isinstance(block, gr.Slider) for block in app.blocks.values())
 
 
 def test_feedback_is_appended_as_json_lines(tmp_path):

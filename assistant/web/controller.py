@@ -117,15 +117,13 @@ class ChatController:
         notice = f"{warning} Answers leave these files out until they are fixed." if warning else ""
         return (render_notice(notice, "warning") if notice else ""), False
 
-    def configured(self, backend: str | None, top_k: float | None) -> Assistant:
-        """Return the assistant with the chosen backend and passage count (a cheap copy)."""
+    def configured(self, backend: str | None) -> Assistant:
+        """Return the assistant with the chosen backend (a cheap copy). How many passages are
+        retrieved is the settings' `top_k`: a tuning knob for developers, not a choice for readers."""
         bot = self.bot
-        changes: dict[str, Any] = {}
         if backend and backend != bot.settings.backend:
-            changes["backend"] = backend
-        if top_k and int(top_k) != bot.settings.top_k:
-            changes["top_k"] = int(top_k)
-        return bot.with_settings(**changes) if changes else bot
+            return bot.with_settings(backend=backend)
+        return bot
 
     def respond(
         self,
@@ -133,7 +131,6 @@ class ChatController:
         messages: list[Message],
         turns: list[Turn],
         backend: str | None = None,
-        top_k: float | None = None,
         details: bool = False,
     ) -> Iterator[tuple[list[Message], list[Turn], str, str]]:
         """Yield (messages, turns, notice, returned) as the answer streams in; `returned` is the
@@ -148,7 +145,7 @@ class ChatController:
         shown = [*messages, _user(question)]
         yield [*shown, _bot(render_partial(""))], turns, "", ""
         try:
-            bot = self.configured(backend, top_k)
+            bot = self.configured(backend)
             answer, text = None, ""
             for piece in bot.stream(question, history_pairs(turns)):
                 if isinstance(piece, str):
@@ -166,7 +163,9 @@ class ChatController:
             yield [*shown, _bot(render_notice(f"Answering failed: {exc}", "error"))], turns, "", ""
             return
         turn = _turn(question, turns, answer, bot, len(shown))
-        message = _bot(render_answer(answer, bot.reviews, len(turns), question, details=bool(details)))
+        follows = str(turns[-1].get("question", "")) if turns else ""
+        shown_answer = render_answer(answer, bot.reviews, len(turns), question, bool(details), follows)
+        message = _bot(shown_answer)
         yield [*shown, message], [*turns, turn], "", ""
 
     def stopped(self, messages: list[Message]) -> list[Message]:

@@ -107,11 +107,12 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
             parts["asked"] = gr.Textbox(visible=False)
             # A question that could not be asked (too long, …), to give back to the input box.
             parts["returned"] = gr.State("")
-            # Shown while an answer is being written (long with an LLM backend).
-            parts["stop"] = gr.Button("Stop", size="sm", variant="stop", visible=False, elem_id="stop-answer")
-            with gr.Row():
-                parts["copy_chat"] = gr.Button("Copy conversation", size="sm", variant="secondary")
-                parts["new_chat"] = gr.Button("New chat", size="sm", variant="secondary", elem_id="new-chat")
+            # Shown (chat.css) exactly while an answer bubble is being written, whichever question's.
+            parts["stop"] = gr.Button("Stop", size="sm", variant="stop", elem_id="stop-answer")
+            with gr.Row(elem_id="chat-actions"):
+                compact: dict[str, Any] = {"size": "sm", "variant": "secondary", "scale": 0, "min_width": 150}
+                parts["copy_chat"] = gr.Button("Copy conversation", **compact)
+                parts["new_chat"] = gr.Button("New chat", elem_id="new-chat", **compact)
         with gr.Column(scale=2):
             with gr.Accordion("Settings", open=False):
                 runnable, hint = backend_choices()
@@ -119,7 +120,6 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
                 parts["backend"] = gr.Dropdown(
                     runnable, value=default, label="Answer backend", info=hint or None
                 )
-                parts["top_k"] = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages retrieved")
                 parts["details"] = gr.Checkbox(False, label="Show details (timings, backend)")
             parts["viewer"] = gr.HTML(
                 VIEWER_HINT, js_on_load=VIEWER_JS, elem_id="review-viewer", max_height=760
@@ -131,7 +131,7 @@ def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
     """Connect the chat events: ask, examples, new chat, passage clicks, feedback."""
     chatbot, messages, textbox = parts["chatbot"], parts["messages"], parts["textbox"]
     outputs = [chatbot, messages, parts["turns"], parts["notice"], parts["returned"]]
-    answer_inputs = [messages, parts["turns"], parts["backend"], parts["top_k"], parts["details"]]
+    answer_inputs = [messages, parts["turns"], parts["backend"], parts["details"]]
 
     def respond(question: str, *state: Any) -> Iterator[tuple[Any, ...]]:
         for shown, *rest in controller.respond(question, *state):
@@ -148,22 +148,21 @@ def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
     # answer step, reading the box late, sent it along with the question). "multiple": a question
     # sent while another is being answered waits its turn instead of being dropped.
     sent = textbox.submit(None, textbox, [textbox, parts["asked"]], js="(q) => ['', q]", **private)
-    stop = parts["stop"]
     asks = [(sent.then, parts["asked"])]
     asks += [(button.click, button) for button in parts["examples"]]
     answering = []
     for trigger, question in asks:
-        shown = trigger(lambda: gr.update(visible=True), None, stop, queue=False, **private)
-        answer = shown.then(respond, [question, *answer_inputs], outputs, concurrency_id="chat", **private)
-        answer.then(lambda: gr.update(visible=False), None, stop, queue=False, **private)
+        answer = trigger(respond, [question, *answer_inputs], outputs, concurrency_id="chat", **private)
         answer.then(give_back, [parts["returned"], textbox], textbox, queue=False, **private)
         answering.append(answer)
 
-    def stopped(messages_now: list[Any]) -> tuple[Any, Any, Any]:
+    def stopped(messages_now: list[Any]) -> tuple[Any, Any]:
         marked = controller.stopped(messages_now)
-        return marked, marked, gr.update(visible=False)
+        return marked, marked
 
-    stop.click(stopped, messages, [chatbot, messages, stop], cancels=answering, api_visibility="private")
+    # No show / hide steps for Stop: chat.css shows it while a bubble is being written. Hidden after
+    # each answer instead, it went away when a first answer ended while a second was still written.
+    parts["stop"].click(stopped, messages, [chatbot, messages], cancels=answering, api_visibility="private")
     parts["copy_chat"].click(
         None, js="() => { navigator.clipboard.writeText(window.__nsPlainChat()); }", api_visibility="private"
     )

@@ -92,12 +92,18 @@ def _word_end(text: str, index: int) -> int:
     return index if index == len(text) or space == -1 or index - space > 20 else space
 
 
-def review_meta(review: Review | None, date: str | None = None) -> str:
-    """Return 'Outlet · Author · 2012-09-18' (escaped), or 'undated' when nothing is known."""
-    parts = [review.outlet, review.author] if review else []
-    parts.append(date or (review.date if review else None))
-    known = [escape_text(p) for p in parts if p]
-    return " · ".join(known) if known else "undated"
+def render_label(label: str) -> str:
+    """Return a review label as a title and the part that tells it apart, which a narrow chip keeps
+    in view while the shared title is cut short:
+    'Never Sorry (2012-09-18)' -> '<span class="passage-name">Never Sorry</span> <span
+    class="passage-which">(2012-09-18)</span>' (escaped)."""
+    title, paren, which = label.rpartition(" (")
+    if not (paren and title and label.endswith(")")):
+        return f'<span class="passage-name">{escape_text(label)}</span>'
+    return (
+        f'<span class="passage-name">{escape_text(title)}</span> '
+        f'<span class="passage-which">({escape_text(which)}</span>'
+    )
 
 
 def passage_href(review_id: str, start: int, end: int) -> str:
@@ -116,7 +122,7 @@ def render_passage(citation: Citation, review: Review | None, turn: int) -> str:
     return (
         f'<details class="passage" id="{cite_anchor(turn, citation.number)}">'
         f'<summary class="passage-chip"><span class="passage-num">[{citation.number}]</span> '
-        f'<span class="passage-title">{escape_text(review.label if review else citation.label)}</span>'
+        f'<span class="passage-title">{render_label(review.label if review else citation.label)}</span>'
         f'</summary><div class="passage-context">{body}</div>'
         f'<a class="open-passage" href="{passage_href(citation.review_id, citation.start, citation.end)}">'
         "Open in the review ›</a></details>"
@@ -129,33 +135,53 @@ def render_passages(citations: Sequence[Citation], reviews: Mapping[str, Review]
     return f'<div class="passages">{chips}</div>'
 
 
-def render_understood(standalone: str, question: str) -> str:
-    """The line under a follow-up's answer saying how it was read: 'Understood as: …' ('' if as asked)."""
+def render_understood(standalone: str, question: str, follows: str = "") -> str:
+    """The line under a follow-up's answer saying how it was read ('' if as asked): as a follow-up to
+    the question before it, or (with no earlier question given) as the text that was searched for."""
     if not standalone or standalone.strip() == question.strip():
         return ""
+    if follows:
+        return f'<p class="understood">Understood as a follow-up to “{escape_text(follows)}”</p>'
     return f'<p class="understood">Understood as: {escape_text(standalone)}</p>'
 
 
-def render_timings(timings: Mapping[str, float], backend: str) -> str:
-    """Return a <details> fold with the seconds spent per stage (shown in ms) and the backend."""
+def render_timings(timings: Mapping[str, float], backend: str, searched: str = "") -> str:
+    """Return a <details> fold with the seconds spent per stage (shown in ms), the backend and the
+    text retrieval searched for."""
     rows = "".join(
         f"<tr><td>{escape_text(stage)}</td><td>{seconds * 1000:.0f} ms</td></tr>"
         for stage, seconds in timings.items()
     )
+    search = f'<p class="searched">Searched for: {escape_text(searched)}</p>' if searched else ""
     return (
         f'<details class="timings"><summary>Details</summary><table>{rows}</table>'
-        f'<p class="backend">Backend: {escape_text(backend)}</p></details>'
+        f'<p class="backend">Backend: {escape_text(backend)}</p>{search}</details>'
     )
 
 
 def render_answer(
-    answer: Answer, reviews: Mapping[str, Review], turn: int, question: str = "", details: bool = False
+    answer: Answer,
+    reviews: Mapping[str, Review],
+    turn: int,
+    question: str = "",
+    details: bool = False,
+    follows: str = "",
 ) -> str:
-    """Return the chat message for a finished answer: text, passage chips, how a follow-up was
-    understood, and (with `details`, a developer's view) the timings and backend."""
-    timings = render_understood(answer.standalone_question, question)
+    """Return the chat message for a finished answer: text, passage chips, how a follow-up to the
+    question `follows` was understood, and (with `details`, a developer's view) the timings, the
+    backend and the text searched for.
+
+    Three outcomes look different: an answer; a refusal ("Not covered by the reviews") with its
+    closest passages as context; and a question about something no review mentions, refused before
+    any passage was retrieved, shown like the page's other input problems."""
+    timings = render_understood(answer.standalone_question, question, follows)
     if details:
-        timings += render_timings(answer.timings, answer.backend)
+        timings += render_timings(answer.timings, answer.backend, answer.standalone_question)
+    if answer.refused and not answer.passages and "retrieve" not in answer.timings:
+        return (
+            '<div class="answer refused off-topic"><p class="refusal-label">Outside these reviews</p>'
+            f"<p>{escape_text(answer.text)}</p>{timings}{COPY_LINK}</div>"
+        )
     if answer.refused:
         closest = ""
         if answer.closest:
@@ -222,15 +248,17 @@ def render_review(review: Review, start: int, end: int) -> str:
     start, end = max(0, min(start, len(review.text))), max(0, min(end, len(review.text)))
     return (
         f'<article class="review-view"><header class="review-head"><h3>{escape_text(review.label)}</h3>'
-        f'<p class="passage-meta">{review_meta(review)}</p></header>'
+        "</header>"
         f'<div class="review-text">{highlight(review.text, start, max(start, end))}</div></article>'
     )
 
 
 def render_sources(reviews: Mapping[str, Review], status: IndexStatus) -> str:
-    """Return the Sources tab: index state, then one row per review with metadata and chunk count."""
+    """Return the Sources tab: index state, then one row per review with metadata and chunk count,
+    and one per review file that can't be loaded, saying why."""
     indexed = status.manifest.reviews if status.manifest is not None else {}
     rows = "".join(_source_row(review, indexed.get(review.id)) for review in reviews.values())
+    rows += "".join(_problem_row(problem) for problem in status.problems)
     return (
         f"{render_index_status(status)}<table class='sources'><thead><tr><th>Review</th><th>Outlet</th>"
         f"<th>Author</th><th>Date</th><th>Chunks</th></tr></thead><tbody>{rows}</tbody></table>"
@@ -242,6 +270,14 @@ def _source_row(review: Review, entry: Any) -> str:
     cells = [review.label, review.outlet or "—", review.author or "—", review.date or "—", chunks]
     tds = "".join(f"<td>{escape_text(cell)}</td>" for cell in cells)
     return f'<tr id="source-{escape_text(review.id)}">{tds}</tr>'
+
+
+def _problem_row(problem: str) -> str:
+    """A review file that can't be loaded, listed with the others: its problem names it and says why."""
+    return (
+        f"<tr class='source-problem'><td colspan='5'>Cannot be loaded: {escape_text(problem)} "
+        "(answers leave it out until it is fixed)</td></tr>"
+    )
 
 
 def render_index_status(status: IndexStatus) -> str:
@@ -261,8 +297,6 @@ def render_index_status(status: IndexStatus) -> str:
         ids = getattr(changes, label) if stale else ()
         if ids:
             parts.append(f'<p class="index-change">{label}: {escape_text(", ".join(ids))}</p>')
-    for problem in status.problems:
-        parts.append(f'<p class="index-problem">Cannot use {escape_text(problem)}</p>')
     return "".join(parts)
 
 
