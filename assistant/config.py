@@ -34,12 +34,13 @@ class Settings:
     # Passages per model call. With passages sorted by length, 64 embedded 228 passages/s against
     # 213-215 for 32 (2,000 chunks of the 1,000-review bench corpus, one run, 2 cores); 128: 213.
     embedding_batch_size: int = 64
-    # How the embedding model runs: "onnx" (exported once to ONNX and run by ONNX Runtime, the same
-    # vectors as torch to 1e-7, about 3x as fast on 2 cores, no torch import when answering),
-    # "onnx-int8" (int8 weights: 1.6x as fast, but other vectors, so its own index; on dev it lost
-    # recall@1 79.1% -> 74.4% and MRR 87.2% -> 85.1%, dev2 wrong 5.5% -> 7.3%: not the default) or "torch"
-    # (sentence-transformers). See assistant/onnx_embedding.py and scripts/bench.py.
-    embedding_runtime: str = "onnx"
+    # How the embedding model runs: "onnx-int8" (exported once to ONNX with int8 weights quantized per
+    # output channel, run by ONNX Runtime, no torch import when answering; 1.73x as fast as fp32 ONNX
+    # on 2 cores, vectors at cosine 0.993 to fp32's; on dev + dev2 the same recall@1 79.1% / 61.9% and
+    # answers, MRR 87.6% / 76.6% against 87.2% / 76.4%; per-tensor int8 had lost recall@1 79.1% -> 74.4%),
+    # "onnx" (fp32, the same vectors as torch to 1e-7) or "torch" (sentence-transformers). Each kind of
+    # vector has its own index. See assistant/onnx_embedding.py and scripts/bench.py.
+    embedding_runtime: str = "onnx-int8"
     # Chunk size in characters, packed from whole sentences, and sentences repeated at the start of
     # the next chunk. 400/0 measured best on eval/ (scripts/sweep_chunks.py: recall@5 94.0%, MRR
     # 0.787, against 92.8%/0.779 for 400/1 and 90.4%/0.703 for 200/0; 600/0 is close but slower).

@@ -21,7 +21,7 @@ import numpy as np
 
 #: The `embedding_runtime` setting's choices.
 RUNTIMES = ("onnx", "onnx-int8", "torch")
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: int8 weights quantized per output channel
 
 
 class OnnxEmbeddingError(Exception):
@@ -90,7 +90,7 @@ def export(model_dir: Path, out_path: Path, int8: bool) -> Path:
         level = root.level
         root.setLevel(logging.ERROR)  # quantize_dynamic logs a pre-processing tip to the root logger
         try:
-            quantize_dynamic(str(tmp), str(quantized), weight_type=QuantType.QInt8)
+            quantize_dynamic(str(tmp), str(quantized), weight_type=QuantType.QInt8, per_channel=True)
         finally:
             root.setLevel(level)
         tmp.unlink()

@@ -23,7 +23,8 @@ TEXTS = [
 
 
 def test_onnx_vectors_equal_torch_vectors(embedder: Embedder) -> None:
-    assert isinstance(embedder, OnnxEmbedder)  # the default runtime
+    assert isinstance(embedder, OnnxEmbedder)  # the default runtime (int8)
+    embedder = load_embedder(PACKAGED_MODEL, "onnx")
     torch_vectors = np.array(load_embedder(PACKAGED_MODEL, "torch").embed_documents(TEXTS))
     onnx_vectors = np.array(embedder.embed_documents(TEXTS))
     assert onnx_vectors.shape == torch_vectors.shape == (len(TEXTS), 384)
@@ -38,7 +39,9 @@ def test_export_is_cached_and_reused(embedder: Embedder) -> None:
     path = embedder.path
     assert path.parent == cache_dir() and path.exists()
     stamp = path.stat().st_mtime_ns
-    again = OnnxEmbedder(Path(resolve_model_path(PACKAGED_MODEL)))
+    again = OnnxEmbedder(
+        Path(resolve_model_path(PACKAGED_MODEL)), int8=Settings().embedding_runtime == "onnx-int8"
+    )
     assert again.path == path and path.stat().st_mtime_ns == stamp
     assert not list(cache_dir().glob(".*.tmp"))  # no half-written export left behind
 
@@ -47,7 +50,7 @@ def test_int8_is_close_but_its_own_kind_of_vector() -> None:
     int8 = load_embedder(PACKAGED_MODEL, "onnx-int8")
     fp32 = load_embedder(PACKAGED_MODEL, "onnx")
     a, b = np.array(int8.embed_documents(TEXTS[:3])), np.array(fp32.embed_documents(TEXTS[:3]))
-    assert ((a * b).sum(axis=1) > 0.85).all()
+    assert ((a * b).sum(axis=1) > 0.97).all()  # per-channel weights (per-tensor ones: 0.90)
     assert vector_kind("onnx-int8") != vector_kind("onnx") == vector_kind("torch")
 
 
