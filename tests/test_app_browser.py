@@ -204,6 +204,7 @@ def test_stop_shows_while_any_answer_is_written_also_a_second_one_sent_meanwhile
     for question in ("Who directed the film?", "How long was Ai Weiwei detained?"):
         box.fill(question)
         box.press("Enter")
+        expect(box).to_have_value("")  # sent, as a person would see it, before typing the next one
     bots = page.locator('[data-testid="bot"]')
     expect(bots.nth(1).locator(".answer:not(.streaming)")).to_contain_text("81 days", timeout=ANSWER_TIMEOUT)
     expect(stop).to_be_hidden()

@@ -101,10 +101,11 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
             with gr.Row(elem_id="examples"):
                 parts["examples"] = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
             parts["textbox"] = gr.Textbox(
-                placeholder="Ask about the film, e.g. who directed it", show_label=False, submit_btn=True
+                placeholder="Ask about the film, e.g. who directed it",
+                show_label=False,
+                submit_btn=True,
+                elem_id="question",
             )
-            # The question on its way: the browser moves it here from the input box as it is sent.
-            parts["asked"] = gr.Textbox(visible=False)
             # A question that could not be asked (too long, …), to give back to the input box.
             parts["returned"] = gr.State("")
             # Shown (chat.css) exactly while an answer bubble is being written, whichever question's.
@@ -127,6 +128,15 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
     return parts
 
 
+#: Runs in the browser as a question is sent: empties the input box (so what is typed next stays) and
+#: passes the question, read before, on to the answer's handler.
+SEND_QUESTION = """(question, ...rest) => {
+  const box = document.querySelector('#question textarea');
+  if (box) { box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); }
+  return [question, ...rest];
+}"""
+
+
 def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
     """Connect the chat events: ask, examples, new chat, passage clicks, feedback."""
     chatbot, messages, textbox = parts["chatbot"], parts["messages"], parts["textbox"]
@@ -142,17 +152,18 @@ def _wire_chat(controller: ChatController, parts: dict[str, Any]) -> None:
         return returned if returned and not typed else gr.skip()
 
     private: dict[str, Any] = {"api_visibility": "private", "trigger_mode": "multiple"}
-    # The input box is emptied in the browser in the same moment as its question is sent (a js step,
-    # no round trip) and the question travels on in `asked`; no later step writes to the box. Emptied
-    # by the answer's first update instead, the box lost what the user had typed meanwhile (and the
-    # answer step, reading the box late, sent it along with the question). "multiple": a question
-    # sent while another is being answered waits its turn instead of being dropped.
-    sent = textbox.submit(None, textbox, [textbox, parts["asked"]], js="(q) => ['', q]", **private)
-    asks = [(sent.then, parts["asked"])]
-    asks += [(button.click, button) for button in parts["examples"]]
+    # The question is read from the box and the box emptied in the browser in one step, as it is sent
+    # (SEND_QUESTION); no later step writes to the box. Emptied by the answer's first update instead,
+    # the box lost what the user had typed meanwhile; moved through a hidden box by one step and read
+    # from there by the next, a question could be read before it arrived (and asked as empty).
+    # "multiple": a question sent while another is being answered waits its turn, not dropped.
+    asks: list[tuple[Any, Any, str | None]] = [(textbox.submit, textbox, SEND_QUESTION)]
+    asks += [(button.click, button, None) for button in parts["examples"]]
     answering = []
-    for trigger, question in asks:
-        answer = trigger(respond, [question, *answer_inputs], outputs, concurrency_id="chat", **private)
+    for trigger, question, js in asks:
+        answer = trigger(
+            respond, [question, *answer_inputs], outputs, js=js, concurrency_id="chat", **private
+        )
         answer.then(give_back, [parts["returned"], textbox], textbox, queue=False, **private)
         answering.append(answer)
 
