@@ -260,3 +260,27 @@ def test_half_stored_weights_are_widened_at_load(tmp_path: Path) -> None:
     assert Reader(path).score(question, sentence) == pytest.approx(
         Reader().score(question, sentence), abs=1e-3
     )
+
+
+@needs_model
+def test_prepared_graphs_are_kept_and_give_the_same_scores(
+    reader: Reader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path / "cache"))
+    question, sentences = (
+        "How long was Ai Weiwei detained?",
+        ["He was detained for 81 days.", "Directed by Klayman."],
+    )
+    first = Reader().score(question, sentences)  # prepares both graphs and keeps them
+    kept = sorted(p.name.split("-")[1] for p in (tmp_path / "cache").glob("reader-*.onnx"))
+    assert kept == ["base", "top"]
+    assert Reader().score(question, sentences) == pytest.approx(first, abs=1e-9)  # loaded as kept
+    assert first == pytest.approx(reader.score(question, sentences), abs=1e-6)
+
+
+@needs_model
+def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(blocker))
+    assert Reader().score("Who directed the film?", ["Directed by Alison Klayman"])[0] > 0.5
