@@ -30,6 +30,18 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+
+@contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """Debian's headless chromium driven by Playwright, closed on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 # Markup in a review must show as text. If any of it ran, window.__pwned would be set.
 HOSTILE_REVIEW = """---
 title: 'Hostile review <img src=x onerror="window.__pwned=3">'

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_app import CHROMIUM, CHROMIUM_ARGS, LiveApp, running_app
+from live_app import CHROMIUM, LiveApp, chromium_browser, running_app
 
 ANSWER_TIMEOUT = 60_000  # ms; the first answer on 2 busy cores can be slow
 
@@ -33,10 +33,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 DESKTOP, PHONE = (1280, 900), (390, 844)

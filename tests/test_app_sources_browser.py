@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from live_app import CHROMIUM, CHROMIUM_ARGS, LiveApp, running_app
+from live_app import CHROMIUM, LiveApp, chromium_browser, running_app
 
 JOB_TIMEOUT = 180_000  # ms; an index job on 2 busy cores
 
@@ -47,10 +47,8 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -49,6 +49,11 @@ Message = dict[str, str]
 Turn = dict[str, Any]
 
 
+def loaded(source: Assistant | Future[Assistant]) -> Assistant:
+    """The assistant, waiting for it if it is still loading (the page opens before it is ready)."""
+    return source.result() if isinstance(source, Future) else source
+
+
 def history_pairs(turns: Sequence[Turn]) -> list[tuple[str, str]]:
     """Return (question, answer text) for every answered turn, oldest first."""
     return [(t["question"], t["answer"]["text"]) for t in turns if t.get("answer")]
@@ -100,9 +105,7 @@ class ChatController:
     @property
     def bot(self) -> Assistant:
         """Return the assistant, waiting for it if it is still loading."""
-        if isinstance(self._source, Future):
-            return self._source.result()
-        return self._source
+        return loaded(self._source)
 
     def loading_status(self) -> tuple[str, bool]:
         """Return (banner HTML, still loading?)."""

@@ -27,6 +27,7 @@ from ..corpus_edits import (
     trash_review,
 )
 from ..index_state import IndexState, IndexStatus
+from .controller import loaded
 from .render import render_notice, render_sources
 
 if TYPE_CHECKING:
@@ -54,9 +55,7 @@ class SourcesController:
     @property
     def bot(self) -> Assistant:
         """Return the assistant, waiting for it if it is still loading."""
-        if isinstance(self._source, Future):
-            return self._source.result()
-        return self._source
+        return loaded(self._source)
 
     @property
     def corpus_dir(self) -> Path:
