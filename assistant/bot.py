@@ -233,6 +233,7 @@ class Assistant:
                     s.span_threshold,
                     s.reader,
                     s.sentence_scoring,
+                    s.reader_context,
                     s.answer_checks,
                     s.claim_check_threshold,
                 ),

@@ -28,6 +28,10 @@ from .retrieval import Hit
 #: How a sentence's probability of answering is computed: the evidence-feature model alone, the reader
 #: alone, or the geometric mean of the two.
 SCORINGS = ("features", "reader", "both")
+#: With `context` on, the reader also reads this many of its most probable sentences together with the
+#: sentence before each. On dev + dev2 the top 5 gave the same answers as all (about 10 candidates),
+#: for half the extra reading; the top 3 gave fewer.
+CONTEXT_TOP = 5
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,26 @@ class Pick:
 @lru_cache(maxsize=256)
 def _sentences(text: str) -> tuple[Span, ...]:
     return tuple(split_sentences(text))
+
+
+def previous_sentence(review: Review, span: Span) -> str:
+    """The review sentence just before `span` ("" for the first)."""
+    spans = _sentences(review.text)
+    before = [s for s in spans if s.end <= span.start]
+    return review.text[before[-1].start : before[-1].end] if before else ""
+
+
+def with_context(probability: Sequence[float], windows: Mapping[int, float]) -> list[float]:
+    """Each sentence's probability with its context: the mean of the reader's probability for the
+    sentence alone and for the sentence after the one before it, where that was read (`windows`).
+
+    "Each seed was hand-painted" answers how the Sunflower Seeds were made only after the sentence
+    naming them; a sentence that states the answer on its own keeps a high mean.
+
+    >>> with_context([0.1, 0.8], {0: 0.9})
+    [0.5, 0.8]
+    """
+    return [(p + windows[i]) / 2 if i in windows else p for i, p in enumerate(probability)]
 
 
 def candidate_sentences(hits: Sequence[Hit], reviews: Mapping[str, Review]) -> list[tuple[str, Span]]:
@@ -101,6 +125,7 @@ class ExtractiveBackend:
         reader: Reader | None = None,
         scoring: str = "features",
         checks: bool = True,
+        context: bool = False,
     ):
         if scoring not in SCORINGS:
             raise ValueError(f"unknown sentence scoring {scoring!r}; choose one of {', '.join(SCORINGS)}")
@@ -112,6 +137,7 @@ class ExtractiveBackend:
         self.reader = reader
         self.scoring = scoring
         self.checks = checks
+        self.context = context
         self.embedder = embedder
         self.model = model
         self.threshold = model.threshold if threshold is None else threshold
@@ -139,7 +165,10 @@ class ExtractiveBackend:
         read: Sequence[float | None]
         if self.reader is not None:  # one pass of the base model gives the cross-encoder's logits too
             both = self.reader.scores(question, texts)
-            cross, read = list(both.relevance), list(both.probability)
+            cross, probability = list(both.relevance), list(both.probability)
+            if self.context:
+                probability = self._read_in_context(question, candidates, texts, probability, reviews)
+            read = probability
         else:
             cross, read = self.cross_encoder.score(question, texts), [None] * len(texts)
         query = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
@@ -150,6 +179,23 @@ class ExtractiveBackend:
             p = self.model.probability(f)
             scored.append(ScoredSentence(rid, span, text, combine(self.scoring, p, r), f, p, r))
         return sorted(scored, key=lambda s: -s.score)
+
+    def _read_in_context(
+        self,
+        question: str,
+        candidates: Sequence[tuple[str, Span]],
+        texts: Sequence[str],
+        probability: Sequence[float],
+        reviews: Mapping[str, Review],
+    ) -> list[float]:
+        """The reader's probabilities with context (`with_context`) for the CONTEXT_TOP most probable
+        sentences that have a sentence before them; the others' as they are."""
+        assert self.reader is not None
+        order = sorted(range(len(texts)), key=lambda i: -probability[i])[:CONTEXT_TOP]
+        before = {i: previous_sentence(reviews[candidates[i][0]], candidates[i][1]) for i in order}
+        read = [i for i in order if before[i]]
+        windows = self.reader.score(question, [f"{before[i]} {texts[i]}" for i in read])
+        return with_context(probability, dict(zip(read, windows, strict=True)))
 
     def answer(self, question: str | Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> Draft:
         """Return a cited answer, or a refusal (with the closest sentences) when none is likely enough.
@@ -201,17 +247,23 @@ class ExtractiveBackend:
         # A follow-up's answer must say something the chat has not: "What did he do about it?" is
         # not answered by the sentence the last answer came from.
         fresh = [s for s in ranked if not restates(s.text, question.context)]
-        if (
-            not fresh
-            or fresh[0].score < self.threshold
-            or (self.checks and _lacks_asked_thing(fresh[0], kind))
-            or (self.checks and not self._states_predicate(fresh[0].text, asked))
-        ):
+        best = next((s for s in fresh if s.score < self.threshold or self._passes(s, kind, asked)), None)
+        if best is None or best.score < self.threshold:
             return Pick(asked, tuple(ranked), ())
-        chosen = self._choose(fresh)
-        return Pick(
-            asked, tuple(ranked), tuple(chosen), find_answer(chosen[0].text, asked, kind, self.vectors)
-        )
+        chosen = self._choose(best, fresh)
+        return Pick(asked, tuple(ranked), tuple(chosen), find_answer(best.text, asked, kind, self.vectors))
+
+    def _passes(self, sentence: ScoredSentence, kind: QuestionType, asked: str) -> bool:
+        """True when the checks are off, or `sentence` holds the asked type of thing and the verb.
+
+        The answer is the most probable sentence that passes: one that fails does not answer, and
+        does not stop a less probable one that does ("How long was he detained?": "held him cut off
+        for almost 3 months" lacks "detained"; "detained for 81 days" has it). On dev + dev2 at 0.50
+        the same cost as refusing when the most probable sentence fails (24).
+        """
+        if not self.checks:
+            return True
+        return not _lacks_asked_thing(sentence, kind) and self._states_predicate(sentence.text, asked)
 
     def stream(
         self, question: str | Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]
@@ -230,10 +282,10 @@ class ExtractiveBackend:
         verb = predicate(asked)
         return verb is None or states_predicate(sentence, verb, self.vectors)
 
-    def _choose(self, ranked: Sequence[ScoredSentence]) -> list[ScoredSentence]:
-        best = ranked[0]
+    def _choose(self, best: ScoredSentence, ranked: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+        """`best`, and the next sentences within `margin` of it (up to `max_sentences` in all)."""
         chosen = [best]
-        for sentence in ranked[1:]:
+        for sentence in ranked:
             if len(chosen) >= self.max_sentences:
                 break
             if sentence.score >= max(self.threshold, best.score - self.margin) and sentence.text != best.text:
@@ -318,4 +370,5 @@ def from_settings(settings: Any, models: Any, reader: Reader | None) -> Extracti
         reader=reader,
         scoring=settings.sentence_scoring,
         checks=settings.answer_checks,
+        context=settings.reader_context,
     )

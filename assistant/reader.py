@@ -67,6 +67,19 @@ def hidden_output_name(layers: int) -> str:
     return f"/bert/encoder/layer.{layers - 1}/output/LayerNorm/Add_1_output_0"
 
 
+def base_pass(base: Any, tokenizer: Any, output: str, question: str, sentence: str) -> tuple[float, Any]:
+    """The base's relevance logit and hidden states [seq, 384] for one (question, sentence) pair.
+
+    One pair per run, never a batch: the base's int8 layers quantize their inputs with one scale
+    for the whole batch, so in a batch a sentence's probability moved with the sentences beside it
+    (0.45 alone, 0.53 beside one other sentence, 0.48 beside two others), and an answer with what
+    else was retrieved.
+    """
+    feeds = encode_pairs(tokenizer, [(question, sentence)])
+    logits, hidden = base.run(["logits", output], feeds)
+    return float(logits.reshape(-1)[0]), hidden[0]
+
+
 def prepared(model_file: Path, kind: str, prepare: Callable[[], bytes]) -> Path | bytes:
     """The graph `prepare()` makes from `model_file`, kept in the cache folder so later starts load it
     as it is: preparing imports `onnx` and rewrites the graph, about 0.7 s of every cold start.
@@ -204,17 +217,24 @@ class Reader:
         self._hidden = meta["base_output"]
 
     def hidden(self, question: str, sentences: Sequence[str]) -> tuple[Any, Any, Any]:
-        """The bottom pass: (base relevance logits [n], hidden states [n, seq, 384], mask [n, seq])."""
-        feeds = encode_pairs(self.tokenizer, [(question, s) for s in sentences])
-        logits, hidden = self.base.run(["logits", self._hidden], feeds)
-        return logits.reshape(-1), hidden, feeds["attention_mask"]
+        """The bottom pass: (base relevance logits [n], hidden states [n, seq, 384], mask [n, seq]).
+
+        Each pair runs alone (`base_pass`), then the hidden states are padded into one batch for the top.
+        """
+        import numpy as np
+
+        runs = [base_pass(self.base, self.tokenizer, self._hidden, question, s) for s in sentences]
+        width = max(h.shape[0] for _, h in runs)
+        hidden = np.zeros((len(runs), width, runs[0][1].shape[1]), dtype=np.float32)
+        mask = np.zeros((len(runs), width), dtype=np.int64)
+        for i, (_, h) in enumerate(runs):
+            hidden[i, : h.shape[0]] = h
+            mask[i, : h.shape[0]] = 1
+        return np.array([logit for logit, _ in runs], dtype=np.float32), hidden, mask
 
     def relevance(self, question: str, sentences: Sequence[str]) -> list[float]:
         """The base cross-encoder's relevance logits alone (the reader's top is not run)."""
-        if not sentences:
-            return []
-        feeds = encode_pairs(self.tokenizer, [(question, s) for s in sentences])
-        return [float(x) for x in self.base.run(["logits"], feeds)[0].reshape(-1)]
+        return [float(x) for x in self.hidden(question, sentences)[0]] if sentences else []
 
     def top_logits(self, hidden: Any, attention_mask: Any) -> list[float]:
         """The reader's logits from the bottom's hidden states."""

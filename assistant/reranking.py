@@ -114,9 +114,15 @@ def encode_pairs(tokenizer: Any, pairs: Sequence[tuple[str, str]]) -> dict[str, 
 def pair_logits(
     session: Any, tokenizer: Any, inputs: set[str], first: str, seconds: Sequence[str]
 ) -> list[float]:
-    """Run an ONNX cross-encoder on (first, second) pairs in one batch; return one logit per pair."""
-    if not seconds:
-        return []
-    feeds = encode_pairs(tokenizer, [(first, second) for second in seconds])
-    logits = session.run(None, {k: v for k, v in feeds.items() if k in inputs})[0]
-    return [float(x) for x in logits.reshape(-1)]
+    """Run an ONNX cross-encoder on (first, second) pairs; return one logit per pair.
+
+    One pair per run: an int8 model quantizes each run's inputs with one scale, so in a batch a
+    pair's logit would move with the pairs beside it (see `reader.base_pass`).
+    """
+    logits = []
+    for second in seconds:
+        feeds = encode_pairs(tokenizer, [(first, second)])
+        logits.append(
+            float(session.run(None, {k: v for k, v in feeds.items() if k in inputs})[0].reshape(-1)[0])
+        )
+    return logits

@@ -38,6 +38,7 @@ from measure_reader import NO_ANSWER, load_dev, measure  # noqa: E402
 from assistant.reader import (  # noqa: E402
     FORMAT_VERSION,
     Reader,
+    base_pass,
     file_sha256,
     hidden_output_name,
     open_base,
@@ -56,7 +57,7 @@ from assistant.reader_data import (  # noqa: E402
     load_train_questions,
     make_pairs,
 )
-from assistant.reranking import encode_pairs, open_tokenizer, packaged_reranker_dir  # noqa: E402
+from assistant.reranking import open_tokenizer, packaged_reranker_dir  # noqa: E402
 
 MAX_LENGTH = 128
 
@@ -110,20 +111,18 @@ class PairScorer:
         self.hidden_output = hidden_output
         self.cache: dict[tuple[str, str], object] = {}
 
-    def precompute(self, pairs: Sequence[tuple[str, str]], batch: int = 64, desc: str = "cache") -> None:
-        """Run the frozen bottom once for every (question, sentence) pair not cached yet."""
+    def precompute(self, pairs: Sequence[tuple[str, str]], desc: str = "cache") -> None:
+        """Run the frozen bottom once for every (question, sentence) pair not cached yet, one pair per
+        run, exactly as assistant/reader.py runs it (`base_pass`)."""
         import torch
         from tqdm import tqdm
 
-        todo = sorted({p for p in pairs if p not in self.cache}, key=lambda p: len(p[0]) + len(p[1]))
-        steps = range(0, len(todo), batch)
-        for i in tqdm(steps, desc=desc, dynamic_ncols=True, leave=False, disable=len(steps) < 20):
-            chunk = todo[i : i + batch]
-            feeds = encode_pairs(self.tokenizer, chunk)
-            (hidden,) = self.base.run([self.hidden_output], feeds)
-            for j, pair in enumerate(chunk):
-                n = int(feeds["attention_mask"][j].sum())
-                self.cache[pair] = torch.from_numpy(hidden[j, :n].copy())
+        todo = [p for p in dict.fromkeys(pairs) if p not in self.cache]
+        for question, sentence in tqdm(
+            todo, desc=desc, dynamic_ncols=True, leave=False, disable=len(todo) < 500
+        ):
+            _, hidden = base_pass(self.base, self.tokenizer, self.hidden_output, question, sentence)
+            self.cache[(question, sentence)] = torch.from_numpy(hidden.copy())
 
     def logits(self, pairs: Sequence[tuple[str, str]]):  # type: ignore[no-untyped-def]
         """Logits [len(pairs)] from the cached bottom through the top (with gradients in train mode)."""
@@ -208,13 +207,21 @@ def main() -> None:
         type=Path,
         help=f"add these paraphrases too (e.g. {MORE_PARAPHRASES}; paraphrase_questions.py --styles more)",
     )
+    parser.add_argument(
+        "--soup",
+        type=int,
+        default=1,
+        help="train this many tops (seeds SEED, SEED+1, ..., each with its own pairs) and ship the average "
+        "of their weights (a uniform model soup: one model's size and speed)",
+    )
+    parser.add_argument(
+        "--members-dir", type=Path, help="also export each soup member here (members/seed-K), to compare"
+    )
     parser.add_argument("--train-review", help="cross-review check: train on this review's sentences only")
     parser.add_argument("--out-dir", type=Path, default=ROOT / "assistant" / "models")
     args = parser.parse_args()
 
     import torch
-    from tqdm import tqdm
-    from transformers import get_linear_schedule_with_warmup
 
     torch.set_num_threads(2)
     random.seed(args.seed)
@@ -222,17 +229,22 @@ def main() -> None:
 
     all_sentences = load_sentences(ROOT / "corpus")
     review_ids = [args.train_review] if args.train_review else None
-    pairs = make_pairs(
-        args.seed,
-        review_ids,
-        corpus_dir=ROOT / "corpus",
-        questions_path=ROOT / TRAIN_QUESTIONS,
-        paraphrases_path=None if args.no_paraphrases else ROOT / PARAPHRASES,
-        generated_path=ROOT / GENERATED if args.with_generated else None,
-        more_paraphrases_path=args.more_paraphrases,
-    )
-    sha = data_sha256(pairs)
-    data_counts = counts(pairs)
+    seeds = [args.seed + k for k in range(max(1, args.soup))]
+    member_pairs = {
+        seed: make_pairs(
+            seed,
+            review_ids,
+            corpus_dir=ROOT / "corpus",
+            questions_path=ROOT / TRAIN_QUESTIONS,
+            paraphrases_path=None if args.no_paraphrases else ROOT / PARAPHRASES,
+            generated_path=ROOT / GENERATED if args.with_generated else None,
+            more_paraphrases_path=args.more_paraphrases,
+        )
+        for seed in seeds
+    }
+    member_sha = {seed: data_sha256(pairs) for seed, pairs in member_pairs.items()}
+    sha = member_sha[seeds[0]] if len(seeds) == 1 else soup_sha256(member_sha)
+    data_counts = counts(member_pairs[seeds[0]])
     print(json.dumps(data_counts), "sha256", sha)
 
     if args.train_review:
@@ -250,6 +262,7 @@ def main() -> None:
     base_dir = packaged_reranker_dir()
     model, _ = load_recovered(base_dir)
     top = top_module(model, args.frozen_layers)
+    initial = {k: v.detach().clone() for k, v in top.state_dict().items()}
     hidden_output = hidden_output_name(args.frozen_layers)
     scorer = PairScorer(
         top,
@@ -258,58 +271,34 @@ def main() -> None:
         hidden_output,
     )
     started = time.time()
-    keys = [(p.question, p.sentence) for p in pairs]
+    keys = [(p.question, p.sentence) for pairs in member_pairs.values() for p in pairs]
     scorer.precompute(keys, desc="frozen layers")
-    print(f"cached the frozen layers for {len(keys)} pairs in {time.time() - started:.0f}s")
+    print(f"cached the frozen layers for {len(set(keys))} pairs in {time.time() - started:.0f}s")
     before = measure(scorer.score, eval_rows, eval_sentences, None)
     print("before training:", json.dumps(before))
 
-    steps_per_epoch = math.ceil(len(pairs) / args.batch)
-    total_steps = int(steps_per_epoch * args.epochs)
-    trainable = [p for p in top.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
-    schedule = get_linear_schedule_with_warmup(optimizer, int(0.06 * total_steps), total_steps)
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(args.pos_weight))
-    lengths = [len(p.question) + len(p.sentence) for p in pairs]
-    rng = random.Random(args.seed)
     history: list[dict[str, object]] = [{"step": 0, **before}]
+    states = []
     step = 0
-    running = 0.0
     stopped_early = False
-    bar = tqdm(total=total_steps, desc="train", dynamic_ncols=True)
-    while step < total_steps and not stopped_early:
-        for idx in length_batches(lengths, args.batch, rng):
-            if step >= total_steps:
-                break
-            if time.time() - started > args.max_minutes * 60:
-                stopped_early = True
-                break
-            batch = [pairs[i] for i in idx]
-            labels = torch.tensor([float(p.label) for p in batch])
-            top.train()
-            loss = loss_fn(scorer.logits([(p.question, p.sentence) for p in batch]), labels)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-            step += 1
-            running = 0.95 * running + 0.05 * loss.item() if running else loss.item()
-            bar.update(1)
-            bar.set_postfix(loss=f"{running:.4f}")
-            if step % steps_per_epoch == 0 or step == total_steps:
-                record: dict[str, object] = {
-                    "step": step,
-                    "epoch": round(step / steps_per_epoch, 2),
-                    "loss": round(running, 4),
-                }
-                record.update(measure(scorer.score, eval_rows, eval_sentences, None))
-                history.append(record)
-                tqdm.write(f"eval {json.dumps(record)}")
-    bar.close()
+    budget = args.max_minutes * 60 / len(seeds)
+    for seed in seeds:
+        top.load_state_dict(initial)
+        step, stopped, records = train_member(
+            top, scorer, member_pairs[seed], seed, args, time.time() + budget, eval_rows, eval_sentences
+        )
+        stopped_early = stopped_early or stopped
+        history += [{"seed": seed, **r} for r in records]
+        states.append({k: v.detach().clone() for k, v in top.state_dict().items()})
+    if len(states) > 1:
+        top.load_state_dict(average_states(states))
+        record = {"soup": seeds, **measure(scorer.score, eval_rows, eval_sentences, None)}
+        history.append(record)
+        print(f"eval {json.dumps(record)}")
     train_seconds = round(time.time() - started, 1)
     print(
-        f"trained {step} steps in {train_seconds}s{' (stopped at the time limit)' if stopped_early else ''}"
+        f"trained {len(seeds)} x {step} steps in {train_seconds}s"
+        f"{' (stopped at the time limit)' if stopped_early else ''}"
     )
 
     out_dir = Path(tempfile.mkdtemp(prefix="reader_")) if args.train_review else args.out_dir
@@ -322,8 +311,10 @@ def main() -> None:
         "base_output": hidden_output,
         "base_layers": args.frozen_layers,
         "seed": args.seed,
+        "soup_seeds": seeds,
         "train_review": args.train_review,
         "data_sha256": sha,
+        "member_data_sha256": {str(k): v for k, v in member_sha.items()},
         "data_counts": data_counts,
         "max_length": MAX_LENGTH,
         "epochs": args.epochs,
@@ -345,6 +336,92 @@ def main() -> None:
     (out_dir / "reader.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     print(f"exported {args.precision} model:", json.dumps(final))
     print("wrote", out_dir)
+    if args.members_dir and len(states) > 1:
+        for seed, state in zip(seeds, states, strict=True):
+            member_dir = args.members_dir / f"seed-{seed}"
+            member_dir.mkdir(parents=True, exist_ok=True)
+            top.load_state_dict(state)
+            member = {**meta, "seed": seed, "soup_seeds": [seed], "data_sha256": member_sha[seed]}
+            member["sizes_bytes"] = export(top, member_dir, args.precision)
+            (member_dir / "reader.json").write_text(json.dumps(member, indent=2) + "\n", encoding="utf-8")
+            print("wrote soup member", member_dir)
+
+
+def train_member(  # type: ignore[no-untyped-def]
+    top, scorer, pairs, seed: int, args, deadline: float, eval_rows, eval_sentences
+) -> tuple[int, bool, list[dict[str, object]]]:
+    """Fine-tune `top` on `pairs` with `seed`; return (steps, stopped at the deadline, dev records)."""
+    import torch
+    from tqdm import tqdm
+    from transformers import get_linear_schedule_with_warmup
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    steps_per_epoch = math.ceil(len(pairs) / args.batch)
+    total_steps = int(steps_per_epoch * args.epochs)
+    trainable = [p for p in top.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(0.06 * total_steps), total_steps)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(args.pos_weight))
+    lengths = [len(p.question) + len(p.sentence) for p in pairs]
+    rng = random.Random(seed)
+    records: list[dict[str, object]] = []
+    step = 0
+    running = 0.0
+    stopped = False
+    bar = tqdm(total=total_steps, desc=f"train seed {seed}", dynamic_ncols=True)
+    while step < total_steps and not stopped:
+        for idx in length_batches(lengths, args.batch, rng):
+            if step >= total_steps:
+                break
+            if time.time() > deadline:
+                stopped = True
+                break
+            batch = [pairs[i] for i in idx]
+            labels = torch.tensor([float(p.label) for p in batch])
+            top.train()
+            loss = loss_fn(scorer.logits([(p.question, p.sentence) for p in batch]), labels)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            step += 1
+            running = 0.95 * running + 0.05 * loss.item() if running else loss.item()
+            bar.update(1)
+            bar.set_postfix(loss=f"{running:.4f}")
+            if step % steps_per_epoch == 0 or step == total_steps:
+                record: dict[str, object] = {
+                    "step": step,
+                    "epoch": round(step / steps_per_epoch, 2),
+                    "loss": round(running, 4),
+                }
+                record.update(measure(scorer.score, eval_rows, eval_sentences, None))
+                records.append(record)
+                tqdm.write(f"eval {json.dumps(record)}")
+    bar.close()
+    return step, stopped, records
+
+
+def average_states(states):  # type: ignore[no-untyped-def]
+    """The element-wise mean of state dicts of one architecture (a uniform model soup).
+
+    Tops fine-tuned from the same weights with a small learning rate stay in one basin of the loss, so
+    their mean is a model too, usually better than each (Wortsman et al., 2022, "Model soups").
+    """
+    shapes = [{k: tuple(v.shape) for k, v in s.items()} for s in states]
+    keys = list(states[0])
+    if any(shape != shapes[0] for shape in shapes):
+        raise ValueError("the soup's members are not of one architecture")
+    return {k: sum(s[k] for s in states) / len(states) for k in keys}
+
+
+def soup_sha256(member_sha: dict[int, str]) -> str:
+    """One hash for a soup's data: of its members' (seed, data hash) pairs, in seed order."""
+    import hashlib
+
+    payload = json.dumps(sorted(member_sha.items()))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def export(top, out_dir: Path, precision: str) -> dict[str, int]:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from assistant.answerability import AnswerabilityModel
 from assistant.answering import Draft
 from assistant.corpus import Review
 from assistant.evidence import FEATURE_NAMES
-from assistant.extractive import ExtractiveBackend, candidate_sentences
+from assistant.extractive import ExtractiveBackend, candidate_sentences, previous_sentence
 from assistant.retrieval import Hit
 
 TEXT = (
@@ -143,6 +143,65 @@ def reader_backend(scoring: str, threshold: float = 0.05) -> ExtractiveBackend:
         reader=FakeReader(),  # type: ignore[arg-type]
         scoring=scoring,
     )
+
+
+class ContextReader(FakeReader):
+    """'The seeds were hand-painted.' says little alone (0.1) and much after the sentence before (0.9)."""
+
+    def score(self, question: str, sentences: Sequence[str]) -> list[float]:
+        return [self._p(s) for s in sentences]
+
+    def scores(self, question: str, sentences: Sequence[str]) -> object:
+        from assistant.reader import ReaderScores
+
+        return ReaderScores(tuple(FakeScorer().score(question, sentences)), tuple(map(self._p, sentences)))
+
+    @staticmethod
+    def _p(sentence: str) -> float:
+        if "hand-painted" in sentence:
+            return 0.9 if "New York" in sentence else 0.1
+        return 0.02
+
+
+def test_previous_sentence_is_the_one_just_before() -> None:
+    spans = {REVIEW.text[s.start : s.end]: s for _, s in candidate_sentences([ALL], {"r": REVIEW})}
+    assert (
+        previous_sentence(REVIEW, spans["The seeds were hand-painted."])
+        == "He lived in New York for 10 years."
+    )
+    assert previous_sentence(REVIEW, spans["Directed by Alison Klayman."]) == ""
+
+
+def test_with_context_a_sentence_is_also_read_after_the_one_before() -> None:
+    def top(context: bool) -> tuple[str, float]:
+        backend = ExtractiveBackend(
+            FakeScorer(),
+            FakeEmbedder(),
+            cross_only_model(),
+            threshold=0.3,
+            reader=ContextReader(),  # type: ignore[arg-type]
+            scoring="reader",
+            context=context,
+        )
+        best = backend.score_sentences("How were the seeds made?", [ALL], {"r": REVIEW})[0]
+        return best.text, best.score
+
+    assert top(context=False) == ("The seeds were hand-painted.", 0.1)
+    # The mean of 0.1 alone and 0.9 after "He lived in New York for 10 years."
+    assert top(context=True) == ("The seeds were hand-painted.", pytest.approx(0.5))
+    # The first sentence has none before it and keeps its own probability.
+    ranked = dict(
+        (s.text, s.score)
+        for s in ExtractiveBackend(
+            FakeScorer(),
+            FakeEmbedder(),
+            cross_only_model(),
+            reader=ContextReader(),  # type: ignore[arg-type]
+            scoring="reader",
+            context=True,
+        ).score_sentences("Who directed it?", [ALL], {"r": REVIEW})
+    )
+    assert ranked["Directed by Alison Klayman."] == 0.02
 
 
 def test_reader_scoring_ranks_by_the_readers_probability() -> None:

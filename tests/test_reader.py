@@ -185,6 +185,30 @@ def test_reader_scores_a_batch_as_probabilities(reader: Reader) -> None:
     assert reader.score("anything", []) == []
 
 
+@needs_model
+def test_a_sentences_scores_do_not_depend_on_the_sentences_beside_it(reader: Reader) -> None:
+    # The base's int8 layers quantize a whole batch with one scale: batched, this sentence scored
+    # 0.45 alone, 0.53 beside one other sentence and 0.48 beside two.
+    question = (
+        "Even though he doubted anyone would be punished for the beating, what formal step did he take?"
+    )
+    sentence = (
+        "He is eventually hospitalized and requires an operation as a result of the blow to the head he "
+        "suffered at the hands of the police."
+    )
+    others = [
+        "Although Ai recognizes it is highly unlikely he will see anyone brought to justice for this "
+        "assault, he files an official complaint.",
+        "The film comes to a dramatic climax when in 2011, Ai was detained without trial for 81 days.",
+    ]
+    alone = reader.scores(question, [sentence])
+    for company in ([sentence, others[0]], [sentence, *others], [others[1], sentence]):
+        beside = reader.scores(question, company)
+        at = company.index(sentence)
+        assert beside.probability[at] == pytest.approx(alone.probability[0], abs=1e-6)
+        assert beside.relevance[at] == pytest.approx(alone.relevance[0], abs=1e-5)
+
+
 def test_missing_model_raises(tmp_path: Path) -> None:
     with pytest.raises(ReaderError, match="missing"):
         Reader(tmp_path / "reader.onnx")
