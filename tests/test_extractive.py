@@ -225,6 +225,44 @@ def test_reader_scoring_without_a_reader_or_an_unknown_scoring_is_an_error() -> 
         ExtractiveBackend(FakeScorer(), FakeEmbedder(), cross_only_model(), scoring="vibes")
 
 
+class LivedFirstReader(FakeReader):
+    """Likes the New York sentence best (0.9) and the 81-days one next (0.8)."""
+
+    def scores(self, question: str, sentences: Sequence[str]) -> object:
+        from assistant.reader import ReaderScores
+
+        p = tuple(0.9 if "New York" in s else 0.8 if "81 days" in s else 0.02 for s in sentences)
+        return ReaderScores(tuple(FakeScorer().score(question, sentences)), p)
+
+
+def lived_first_backend(threshold: float, checks: bool = True) -> ExtractiveBackend:
+    return ExtractiveBackend(
+        FakeScorer(),
+        FakeEmbedder(),
+        cross_only_model(),
+        threshold=threshold,
+        max_sentences=1,
+        reader=LivedFirstReader(),  # type: ignore[arg-type]
+        scoring="reader",
+        checks=checks,
+    )
+
+
+def test_the_answer_is_the_most_probable_sentence_that_passes_the_checks() -> None:
+    # "How long ...?" wants a duration: the New York sentence has "10 years", the verb check wants
+    # "detained", which only the 81-days sentence has. It answers, instead of refusing.
+    question = "How long was he detained?"
+    draft = lived_first_backend(threshold=0.5).answer(question, [ALL], {"r": REVIEW})
+    assert not draft.refused
+    assert [c.quote for c in draft.citations] == [
+        "Later in 2011 he disappeared and was detained for 81 days."
+    ]
+    # Without the checks, the most probable sentence answers; below the threshold, nothing passes.
+    unchecked = lived_first_backend(threshold=0.5, checks=False).answer(question, [ALL], {"r": REVIEW})
+    assert [c.quote for c in unchecked.citations] == ["He lived in New York for 10 years."]
+    assert lived_first_backend(threshold=0.85).answer(question, [ALL], {"r": REVIEW}).refused
+
+
 def test_a_compound_question_is_answered_part_by_part() -> None:
     # Read as one question, the 'directed' of the first part is looked for in the 81-days sentence.
     question = "Who directed the film, and how long was he detained?"

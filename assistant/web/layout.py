@@ -128,12 +128,21 @@ def _chat_panel(settings: Settings) -> dict[str, Any]:
     return parts
 
 
-#: Runs in the browser as a question is sent: empties the input box (so what is typed next stays) and
-#: passes the question, read before, on to the answer's handler.
+#: Runs in the browser as a question is sent: passes on the question as it stood when Enter was
+#: pressed (static/viewer.js keeps it), and leaves in the input box only what was typed after it.
+#: Gradio reads the box a moment after the key; a busy page had appended the next typed letters by
+#: then ("Who directed the film?H").
 SEND_QUESTION = """(question, ...rest) => {
+  const captured = window.__nsSent;
+  window.__nsSent = undefined;
+  const sent = typeof captured === 'string' && captured && question.startsWith(captured)
+    ? captured : question;
   const box = document.querySelector('#question textarea');
-  if (box) { box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); }
-  return [question, ...rest];
+  if (box) {
+    box.value = box.value.startsWith(sent) ? box.value.slice(sent.length) : '';
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+  }
+  return [sent, ...rest];
 }"""
 
 

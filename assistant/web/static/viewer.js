@@ -2,6 +2,14 @@
 // passage in the review viewer; chatbot HTML is sanitized (no data-* attributes), so the span travels
 // in the link's href.
 window.__nsOpenPassage = (data) => trigger('click', data);
+// The question as it stood when Enter was pressed in the input box, for layout.SEND_QUESTION: the send
+// step reads the box a moment later, when the next keys may already be in it.
+document.addEventListener('keydown', (event) => {
+  const box = event.target;
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && box?.matches?.('#question textarea')) {
+    window.__nsSent = box.value;
+  }
+}, true);
 // Plain text of one answer for the clipboard: the answer, then "[n] review label: “quote”" lines.
 // textContent, not innerText: a folded chip's quote is not rendered, and innerText would skip it.
 const plain = (node) => (node?.textContent ?? '').replace(/\s+/g, ' ').trim();
