@@ -106,8 +106,9 @@ class ExtractiveBackend:
 
     Every candidate sentence gets a probability of answering: from its evidence features
     (`evidence.py`) through the answerability model, from the reader (`reader.py`), or both, as
-    `scoring` says. Below `threshold` for the best sentence, the backend refuses; with `checks`, it
-    also refuses when the best sentence lacks the asked type of thing or the question's verb.
+    `scoring` says. The answer is the most probable sentence at or above `threshold` that holds the
+    asked type of thing and the question's verb (with `checks`; without, the most probable one); when
+    there is none, the backend refuses.
     """
 
     name = "extractive"
