@@ -209,6 +209,17 @@ def test_a_sentences_scores_do_not_depend_on_the_sentences_beside_it(reader: Rea
         assert beside.relevance[at] == pytest.approx(alone.relevance[0], abs=1e-5)
 
 
+@needs_model
+def test_pairs_run_side_by_side_score_as_one_at_a_time(reader: Reader) -> None:
+    # The default reader runs its pairs on 2 threads; one thread runs them one after another.
+    sentences = [s.text for s in load_sentences(CORPUS)][:12]
+    question = "How long was Ai Weiwei detained?"
+    side_by_side = reader.scores(question, sentences)
+    one_at_a_time = Reader(threads=1).scores(question, sentences)
+    assert side_by_side.relevance == pytest.approx(one_at_a_time.relevance, abs=1e-6)
+    assert side_by_side.probability == pytest.approx(one_at_a_time.probability, abs=1e-6)
+
+
 def test_missing_model_raises(tmp_path: Path) -> None:
     with pytest.raises(ReaderError, match="missing"):
         Reader(tmp_path / "reader.onnx")
