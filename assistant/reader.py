@@ -19,7 +19,6 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 from .reranking import (
     CPU,
+    PairRunner,
     RerankerError,
     encode_pairs,
     open_tokenizer,
@@ -219,7 +219,7 @@ class Reader:
             raise ReaderError(f"cannot load the reader ({model_path}): {exc}") from exc
         self.meta = meta
         self._hidden = meta["base_output"]
-        self._pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
+        self._pairs = PairRunner(threads)
 
     def hidden(self, question: str, sentences: Sequence[str]) -> tuple[Any, Any, Any]:
         """The bottom pass: (base relevance logits [n], hidden states [n, seq, 384], mask [n, seq]).
@@ -232,8 +232,7 @@ class Reader:
         def run(sentence: str) -> tuple[float, Any]:
             return base_pass(self.base, self.tokenizer, self._hidden, question, sentence)
 
-        pool = self._pool if len(sentences) > 1 else None
-        runs = list(pool.map(run, sentences)) if pool is not None else [run(s) for s in sentences]
+        runs = self._pairs.map(run, sentences)
         width = max(h.shape[0] for _, h in runs)
         hidden = np.zeros((len(runs), width, runs[0][1].shape[1]), dtype=np.float32)
         mask = np.zeros((len(runs), width), dtype=np.int64)

@@ -22,9 +22,10 @@ import json
 import random
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from .reader_sources import (
     AI_NAME_RE,
@@ -38,6 +39,7 @@ from .reader_sources import (
     PARAPHRASES,
     ROLE_SWAPS,
     TRAIN_QUESTIONS,
+    WORDNET,
     Fact,
     Sentence,
     _norm,
@@ -50,6 +52,7 @@ from .reader_sources import (
     load_paraphrases,
     load_sentences,
     load_train_questions,
+    load_wordnet,
     training_questions,
     words,
 )
@@ -61,6 +64,7 @@ __all__ = [
     "MORE_PARAPHRASES",
     "PARAPHRASES",
     "TRAIN_QUESTIONS",
+    "WORDNET",
     "Pair",
     "Sentence",
     "acceptable_generated",
@@ -120,6 +124,7 @@ def make_pairs(
     paraphrases_path: Path | None = PARAPHRASES,
     generated_path: Path | None = None,
     more_paraphrases_path: Path | None = None,
+    wordnet_path: Path | None = None,
 ) -> list[Pair]:
     """All pairs, deduplicated and shuffled with `seed`. `review_ids` keeps only those reviews' sentences.
 
@@ -127,9 +132,13 @@ def make_pairs(
     sentences, its paragraph neighbours and the sentences sharing most words with the paraphrase. With
     `generated_path` (eval/train_generated.jsonl; off by default: it did not lower the dev cost), the
     LLM-written questions of each sentence join the training questions. `more_paraphrases_path` adds
-    further paraphrases (eval/train_paraphrases_more.jsonl) to those of `paraphrases_path`.
+    further paraphrases (eval/train_paraphrases_more.jsonl) to those of `paraphrases_path`. With
+    `wordnet_path` (eval/train_wordnet.jsonl), a question with one word changed to a WordNet synonym is
+    positive for the question's sentences, and with one word changed to a sister term ("directed" ->
+    "produced") negative for those of its sentences that hold the word.
     """
     rng = random.Random(seed)
+    wordnet = load_wordnet(wordnet_path)
     paraphrases = load_paraphrases(paraphrases_path)
     for question, more in load_paraphrases(more_paraphrases_path).items():
         paraphrases[question] = tuple(dict.fromkeys(paraphrases.get(question, ()) + more))
@@ -225,6 +234,8 @@ def make_pairs(
         others = [s for s in sentences if s.text not in keep]
         for s in rng.sample(others, min(4, len(others))):
             add(question, s, 0, tag + "random")
+        if question in wordnet:
+            _add_wordnet(question, wordnet[question], pos, neighbours, rng, add)
         for para in paraphrases.get(question, ()):
             for s in pos:
                 add(para, s, 1, "paraphrase")
@@ -248,6 +259,35 @@ def make_pairs(
     )
     rng.shuffle(out)
     return out
+
+
+def _add_wordnet(
+    question: str,
+    variants: dict[str, list[Any]],
+    pos: Sequence[Sentence],
+    neighbours: Sequence[Sentence],
+    rng: random.Random,
+    add: Callable[[str, Sentence, int, str], None],
+    k: int = 2,
+) -> None:
+    """Up to `k` synonym variants as positives (and against the paragraph's other sentences as
+    negatives), and up to `k` sister-term variants as negatives for each sentence holding the word."""
+    synonyms = list(variants["synonyms"])
+    for v in rng.sample(synonyms, min(k, len(synonyms))):
+        for s in pos:
+            add(v, s, 1, "wordnet_synonym")
+        for s in neighbours:
+            add(v, s, 0, "wordnet_synonym_paragraph")
+    for s in pos:
+        held = words(s.text)
+        sisters = [
+            v["question"]
+            for v in variants["sisters"]
+            if any(w.startswith(v["lemma"][:5]) for w in held)
+            and not (words(v["question"]) - words(question)) & held
+        ]
+        for v in rng.sample(sisters, min(k, len(sisters))):
+            add(v, s, 0, "wordnet_sister")
 
 
 def drop_near_copies(pairs: Sequence[Pair], heldout: Iterable[str]) -> tuple[list[Pair], int]:

@@ -23,6 +23,8 @@ PARAPHRASES = Path("eval/train_paraphrases.jsonl")
 MORE_PARAPHRASES = Path("eval/train_paraphrases_more.jsonl")
 # Questions an LLM wrote for each review sentence (scripts/generate_questions.py writes them).
 GENERATED = Path("eval/train_generated.jsonl")
+# WordNet synonyms and sister terms of the training questions' words (scripts/make_wordnet_table.py).
+WORDNET = Path("eval/train_wordnet.jsonl")
 CORPUS_DIR = Path("corpus")
 HELDOUT_QUESTIONS = tuple(Path(f"eval/{name}_questions.jsonl") for name in ("dev", "dev2", "test", "blind"))
 NEAR_COPY = 0.6  # Jaccard of word sets: the limit tests/test_eval_set.py applies to training questions
@@ -177,6 +179,18 @@ def load_paraphrases(path: Path | None = PARAPHRASES) -> dict[str, tuple[str, ..
         if line.strip():
             row = json.loads(line)
             out[str(row["question"])] = tuple(str(p) for p in row["paraphrases"])
+    return out
+
+
+def load_wordnet(path: Path | None = WORDNET) -> dict[str, dict[str, list[Any]]]:
+    """Question -> {"synonyms": [questions], "sisters": [{question, word, lemma}]}; empty when absent."""
+    if path is None or not path.exists():
+        return {}
+    out: dict[str, dict[str, list[Any]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out[str(row["question"])] = {"synonyms": row["synonyms"], "sisters": row["sisters"]}
     return out
 
 

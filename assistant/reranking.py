@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .retrieval import Hit
+
+T = TypeVar("T")
 
 
 class RerankerError(Exception):
@@ -39,13 +42,15 @@ class OnnxCrossEncoder:
         model_dir = model_dir or packaged_reranker_dir()
         if not (model_dir / "model.onnx").exists():
             raise RerankerError(f"no model.onnx in {model_dir}")
+        # one intra-op thread: the one-pair runs go side by side on `threads` workers instead
         self.session, self.tokenizer, self._inputs = open_pair_model(
-            model_dir / "model.onnx", model_dir / "tokenizer.json", max_length, threads
+            model_dir / "model.onnx", model_dir / "tokenizer.json", max_length, 1
         )
+        self._pairs = PairRunner(threads)
 
     def score(self, query: str, passages: Sequence[str]) -> list[float]:
         """Return one relevance logit per passage (about -11 unrelated .. +11 answering)."""
-        return pair_logits(self.session, self.tokenizer, self._inputs, query, passages)
+        return pair_logits(self.session, self.tokenizer, self._inputs, query, passages, self._pairs)
 
     def rerank(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
         """Return `hits` sorted by cross-encoder score, the score kept in `rerank_score`."""
@@ -112,17 +117,45 @@ def encode_pairs(tokenizer: Any, pairs: Sequence[tuple[str, str]]) -> dict[str, 
 
 
 def pair_logits(
-    session: Any, tokenizer: Any, inputs: set[str], first: str, seconds: Sequence[str]
+    session: Any,
+    tokenizer: Any,
+    inputs: set[str],
+    first: str,
+    seconds: Sequence[str],
+    runner: PairRunner | None = None,
 ) -> list[float]:
     """Run an ONNX cross-encoder on (first, second) pairs; return one logit per pair.
 
     One pair per run: an int8 model quantizes each run's inputs with one scale, so in a batch a
-    pair's logit would move with the pairs beside it (see `reader.base_pass`).
+    pair's logit would move with the pairs beside it (see `reader.base_pass`). With `runner`, the
+    runs go side by side on its threads.
     """
-    logits = []
-    for second in seconds:
+
+    def run(second: str) -> float:
         feeds = encode_pairs(tokenizer, [(first, second)])
-        logits.append(
-            float(session.run(None, {k: v for k, v in feeds.items() if k in inputs})[0].reshape(-1)[0])
-        )
-    return logits
+        return float(session.run(None, {k: v for k, v in feeds.items() if k in inputs})[0].reshape(-1)[0])
+
+    return (runner or PairRunner(1)).map(run, seconds)
+
+
+class PairRunner:
+    """Runs one-pair model runs side by side on `threads` worker threads (one after another for 1).
+
+    A one-pair run is too small for onnxruntime's own threads to gain much: with the session at one
+    intra-op thread and the runs side by side, 20 pairs of the packaged cross-encoder's bottom took
+    0.092 s against 0.215 s one after another on 2 threads (2 cores), with the same outputs.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self.threads = max(1, threads)
+        self._pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
+
+    def map(self, fn: Callable[[str], T], items: Sequence[str]) -> list[T]:
+        """`fn` of every item, in order."""
+        return list(self.iter(fn, items))
+
+    def iter(self, fn: Callable[[Any], T], items: Sequence[Any]) -> Iterator[T]:
+        """`fn` of every item, in order, as each is done (for a progress bar)."""
+        if self._pool is None or len(items) < 2:
+            return (fn(item) for item in items)
+        return self._pool.map(fn, items)

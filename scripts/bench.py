@@ -615,6 +615,65 @@ def anchor_run(split: str, limit: int | None) -> None:
     print(f"p50 ratio, anchor / this assistant: {theirs.latency_p50_s / ours['latency_p50_s']:.0f}x")
 
 
+def pairs_run(repeats: int) -> None:
+    """One-pair model runs one after another (the session on 2 onnxruntime threads) against side by
+    side (`reranking.PairRunner`, each run on 1 thread), in one process, alternating: the packaged
+    cross-encoder and the reader's bottom on 20 review sentences, and the training cache."""
+    from train_reader import MAX_LENGTH, PairScorer
+
+    from assistant.reader import Reader, open_base
+    from assistant.reader_data import load_sentences
+    from assistant.reranking import (
+        OnnxCrossEncoder,
+        PairRunner,
+        open_pair_model,
+        open_tokenizer,
+        packaged_reranker_dir,
+    )
+
+    print(f"machine: {os.cpu_count()} cores, load average (1 min) {os.getloadavg()[0]:.2f}")
+    sentences = [s.text for s in load_sentences(PROJECT_DIR / "corpus")]
+    question = "How long was Ai Weiwei detained?"
+    in_turn, side = OnnxCrossEncoder(threads=2), OnnxCrossEncoder(threads=2)
+    model_dir = packaged_reranker_dir()
+    in_turn.session, _, _ = open_pair_model(model_dir / "model.onnx", model_dir / "tokenizer.json", 256, 2)
+    in_turn._pairs = PairRunner(1)
+    reader_in_turn, reader_side = Reader(threads=2), Reader(threads=2)
+    reader_in_turn.base = open_base(model_dir / "model.onnx", reader_in_turn.meta["base_output"], 2)
+    reader_in_turn._pairs = PairRunner(1)
+    cases = {
+        "cross-encoder, 20 pairs": (
+            lambda: in_turn.score(question, sentences[:20]),
+            lambda: side.score(question, sentences[:20]),
+        ),
+        "reader bottom, 20 pairs": (
+            lambda: reader_in_turn.hidden(question, sentences[:20]),
+            lambda: reader_side.hidden(question, sentences[:20]),
+        ),
+    }
+    pairs = [(f"What does sentence {i} of {k} say?", s) for k in range(4) for i, s in enumerate(sentences)]
+    output = reader_side.meta["base_output"]
+    tokenizer = open_tokenizer(model_dir / "tokenizer.json", MAX_LENGTH)
+
+    def cache(threads: int, workers: int) -> Callable[[], None]:
+        base = open_base(model_dir / "model.onnx", output, threads)
+        return lambda: PairScorer(None, base, tokenizer, output, workers).precompute(pairs)
+
+    cases[f"training cache, {len(pairs)} pairs"] = (cache(2, 1), cache(1, 2))
+    print("| one-pair runs | one after another, s | side by side, s | ratio |")
+    print("|---|---:|---:|---:|")
+    for name, (one, other) in cases.items():
+        one(), other()  # warm up
+        times: tuple[list[float], list[float]] = ([], [])
+        for _ in range(repeats):
+            for k, run in enumerate((one, other)):
+                started = time.perf_counter()
+                run()
+                times[k].append(time.perf_counter() - started)
+        a, b = statistics.median(times[0]), statistics.median(times[1])
+        print(f"| {name} | {a:.3f} | {b:.3f} | {a / b:.2f}x |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -631,8 +690,14 @@ def main() -> None:
     )
     parser.add_argument("--split", default="test", help="--anchor: the question set (default test)")
     parser.add_argument("--limit", type=int, help="--anchor: only the first N questions")
+    parser.add_argument(
+        "--pairs", action="store_true", help="one-pair model runs one after another against side by side"
+    )
+    parser.add_argument("--repeats", type=int, default=7, help="--pairs: runs of each, the median printed")
     args = parser.parse_args()
-    if args.anchor:
+    if args.pairs:
+        pairs_run(args.repeats)
+    elif args.anchor:
         anchor_run(args.split, args.limit)
     elif args.reviews or args.server:
         args.reviews = args.reviews or [2]

@@ -49,6 +49,7 @@ from assistant.reader_data import (  # noqa: E402
     MORE_PARAPHRASES,
     PARAPHRASES,
     TRAIN_QUESTIONS,
+    WORDNET,
     Sentence,
     counts,
     data_sha256,
@@ -57,7 +58,7 @@ from assistant.reader_data import (  # noqa: E402
     load_train_questions,
     make_pairs,
 )
-from assistant.reranking import open_tokenizer, packaged_reranker_dir  # noqa: E402
+from assistant.reranking import PairRunner, open_tokenizer, packaged_reranker_dir  # noqa: E402
 
 MAX_LENGTH = 128
 
@@ -104,12 +105,13 @@ class PairScorer:
     layers forward and backward.
     """
 
-    def __init__(self, top, base, tokenizer, hidden_output: str) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, top, base, tokenizer, hidden_output: str, threads: int = 2) -> None:  # type: ignore[no-untyped-def]
         self.top = top
-        self.base = base
+        self.base = base  # opened at one intra-op thread: the pairs run side by side on `threads`
         self.tokenizer = tokenizer
         self.hidden_output = hidden_output
         self.cache: dict[tuple[str, str], object] = {}
+        self._pairs = PairRunner(threads)
 
     def precompute(self, pairs: Sequence[tuple[str, str]], desc: str = "cache") -> None:
         """Run the frozen bottom once for every (question, sentence) pair not cached yet, one pair per
@@ -118,11 +120,20 @@ class PairScorer:
         from tqdm import tqdm
 
         todo = [p for p in dict.fromkeys(pairs) if p not in self.cache]
-        for question, sentence in tqdm(
-            todo, desc=desc, dynamic_ncols=True, leave=False, disable=len(todo) < 500
+
+        def run(pair: tuple[str, str]):  # type: ignore[no-untyped-def]
+            return base_pass(self.base, self.tokenizer, self.hidden_output, *pair)[1]
+
+        runs = self._pairs.iter(run, todo)
+        for pair, hidden in tqdm(
+            zip(todo, runs, strict=True),
+            total=len(todo),
+            desc=desc,
+            dynamic_ncols=True,
+            leave=False,
+            disable=len(todo) < 500,
         ):
-            _, hidden = base_pass(self.base, self.tokenizer, self.hidden_output, question, sentence)
-            self.cache[(question, sentence)] = torch.from_numpy(hidden.copy())
+            self.cache[pair] = torch.from_numpy(hidden.copy())
 
     def logits(self, pairs: Sequence[tuple[str, str]]):  # type: ignore[no-untyped-def]
         """Logits [len(pairs)] from the cached bottom through the top (with gradients in train mode)."""
@@ -208,6 +219,12 @@ def main() -> None:
         help=f"add these paraphrases too (e.g. {MORE_PARAPHRASES}; paraphrase_questions.py --styles more)",
     )
     parser.add_argument(
+        "--wordnet",
+        type=Path,
+        help=f"add questions with a word changed to a WordNet synonym or sister term (e.g. {WORDNET}; "
+        "scripts/make_wordnet_table.py writes it)",
+    )
+    parser.add_argument(
         "--soup",
         type=int,
         default=1,
@@ -239,6 +256,7 @@ def main() -> None:
             paraphrases_path=None if args.no_paraphrases else ROOT / PARAPHRASES,
             generated_path=ROOT / GENERATED if args.with_generated else None,
             more_paraphrases_path=args.more_paraphrases,
+            wordnet_path=args.wordnet,
         )
         for seed in seeds
     }
@@ -266,7 +284,7 @@ def main() -> None:
     hidden_output = hidden_output_name(args.frozen_layers)
     scorer = PairScorer(
         top,
-        open_base(base_dir / "model.onnx", hidden_output),
+        open_base(base_dir / "model.onnx", hidden_output, 1),
         open_tokenizer(base_dir / "tokenizer.json", MAX_LENGTH),
         hidden_output,
     )

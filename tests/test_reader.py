@@ -66,6 +66,42 @@ def test_more_paraphrases_join_those_of_the_shipped_file(pairs: list[Pair], tmp_
     assert extra not in shipped and shipped <= {p.question for p in widened}
 
 
+def test_wordnet_variants_a_synonym_answers_a_sister_term_does_not(tmp_path: Path) -> None:
+    table = tmp_path / "wordnet.jsonl"
+    row = {
+        "question": "Who directed the film?",
+        "synonyms": ["Who helmed the film?"],
+        "sisters": [
+            {"question": "Who edited this film?", "word": "directed", "lemma": "direct"},
+            # the sentence holds "Alison": a variant bringing in a word the sentence has is not a near miss
+            {"question": "Who alison this film?", "word": "directed", "lemma": "direct"},
+        ],
+    }
+    table.write_text(json.dumps(row) + "\n")
+    widened = make_pairs(
+        13, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=PARAPHRASES, wordnet_path=table
+    )
+    labelled = {(p.question, p.sentence): (p.label, p.source) for p in widened}
+    assert labelled[("Who helmed the film?", "Directed by Alison Klayman")] == (1, "wordnet_synonym")
+    assert labelled[("Who edited this film?", "Directed by Alison Klayman")] == (0, "wordnet_sister")
+    assert ("Who alison this film?", "Directed by Alison Klayman") not in labelled
+    # a sister term is a negative only for sentences holding the changed word ("direct...")
+    assert all(
+        "direct" in s.lower() for (q, s), (label, _) in labelled.items() if q == "Who edited this film?"
+    )
+
+
+def test_the_shipped_wordnet_table_is_made_from_training_questions_only() -> None:
+    from assistant.reader_data import WORDNET, heldout_questions, load_wordnet, training_questions
+
+    table = load_wordnet(PROJECT_DIR / WORDNET)
+    assert table and set(table) <= set(training_questions(CORPUS, TRAIN))
+    heldout = {_norm(q) for q in heldout_questions(PROJECT_DIR)}
+    for variants in table.values():
+        questions = list(variants["synonyms"]) + [v["question"] for v in variants["sisters"]]
+        assert not heldout & {_norm(q) for q in questions}
+
+
 def test_no_paraphrase_file_no_paraphrase_pairs(tmp_path: Path) -> None:
     plain = make_pairs(13, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=tmp_path / "none.jsonl")
     assert plain and not any("paraphrase" in p.source for p in plain)
