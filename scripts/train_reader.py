@@ -225,6 +225,19 @@ def main() -> None:
         "scripts/make_wordnet_table.py writes it)",
     )
     parser.add_argument(
+        "--teachers",
+        type=Path,
+        nargs="+",
+        help="distil: folders of trained readers (reader.onnx + reader.json on the same base layers) whose "
+        "mean logit, mixed with the label, is the target of the top trained here",
+    )
+    parser.add_argument(
+        "--teacher-weight",
+        type=float,
+        default=0.5,
+        help="--teachers: target = w * teachers + (1 - w) * label",
+    )
+    parser.add_argument(
         "--soup",
         type=int,
         default=1,
@@ -300,10 +313,21 @@ def main() -> None:
     step = 0
     stopped_early = False
     budget = args.max_minutes * 60 / len(seeds)
+    targets = None
+    if args.teachers:
+        targets = teacher_targets(args.teachers, scorer, keys, hidden_output, args.teacher_weight)
     for seed in seeds:
         top.load_state_dict(initial)
         step, stopped, records = train_member(
-            top, scorer, member_pairs[seed], seed, args, time.time() + budget, eval_rows, eval_sentences
+            top,
+            scorer,
+            member_pairs[seed],
+            seed,
+            args,
+            time.time() + budget,
+            eval_rows,
+            eval_sentences,
+            targets,
         )
         stopped_early = stopped_early or stopped
         history += [{"seed": seed, **r} for r in records]
@@ -347,6 +371,12 @@ def main() -> None:
         "sizes_bytes": sizes,
         "history_torch_fp32": history,
     }
+    if args.teachers:
+        meta["teachers"] = {
+            str(f): json.loads((f / "reader.json").read_text(encoding="utf-8"))["data_sha256"]
+            for f in args.teachers
+        }
+        meta["teacher_weight"] = args.teacher_weight
     (out_dir / "reader.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     reader = Reader(out_dir / "reader.onnx")
     final = measure(reader.score, eval_rows, eval_sentences, None)
@@ -365,10 +395,54 @@ def main() -> None:
             print("wrote soup member", member_dir)
 
 
+def teacher_targets(  # type: ignore[no-untyped-def]
+    folders: Sequence[Path], scorer, keys: Sequence[tuple[str, str]], hidden_output: str, weight: float
+) -> dict[tuple[str, str], float]:
+    """(question, sentence) -> the teachers' probability (sigmoid of their mean logit), to mix with the
+    label. The teachers' tops run on the cached bottom states; a top has no int8 layer, so batching
+    does not change its output."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from assistant.reader import open_top
+    from assistant.reranking import CPU, session_options
+
+    sessions = []
+    for folder in folders:
+        meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
+        if meta["base_output"] != hidden_output:
+            raise SystemExit(f"teacher {folder} reads another base layer ({meta['base_output']})")
+        sessions.append(
+            ort.InferenceSession(open_top(folder / "reader.onnx"), session_options(2), providers=CPU)
+        )
+    # in order of length, so a batch of 64 is padded little
+    unique = sorted(dict.fromkeys(keys), key=lambda k: scorer.cache[k].shape[0])
+    out: dict[tuple[str, str], float] = {}
+    for start in range(0, len(unique), 64):
+        chunk = unique[start : start + 64]
+        states = [scorer.cache[k].numpy() for k in chunk]
+        width = max(h.shape[0] for h in states)
+        hidden = np.zeros((len(chunk), width, 384), dtype=np.float32)
+        mask = np.zeros((len(chunk), width), dtype=np.int64)
+        for i, h in enumerate(states):
+            hidden[i, : h.shape[0]] = h
+            mask[i, : h.shape[0]] = 1
+        logits = np.mean(
+            [s.run(None, {"hidden": hidden, "attention_mask": mask})[0].reshape(-1) for s in sessions], axis=0
+        )
+        for k, x in zip(chunk, logits, strict=True):
+            out[k] = float(1 / (1 + np.exp(-x)))
+    print(f"teachers: {len(sessions)} tops scored {len(out)} pairs; target = {weight} x teachers + label")
+    return {k: weight * v for k, v in out.items()}
+
+
 def train_member(  # type: ignore[no-untyped-def]
-    top, scorer, pairs, seed: int, args, deadline: float, eval_rows, eval_sentences
+    top, scorer, pairs, seed: int, args, deadline: float, eval_rows, eval_sentences, targets=None
 ) -> tuple[int, bool, list[dict[str, object]]]:
-    """Fine-tune `top` on `pairs` with `seed`; return (steps, stopped at the deadline, dev records)."""
+    """Fine-tune `top` on `pairs` with `seed`; return (steps, stopped at the deadline, dev records).
+
+    With `targets` ((question, sentence) -> the teachers' weighted probability), the target of a pair
+    is that plus (1 - weight) x its label."""
     import torch
     from tqdm import tqdm
     from transformers import get_linear_schedule_with_warmup
@@ -396,7 +470,11 @@ def train_member(  # type: ignore[no-untyped-def]
                 stopped = True
                 break
             batch = [pairs[i] for i in idx]
-            labels = torch.tensor([float(p.label) for p in batch])
+            if targets is None:
+                labels = torch.tensor([float(p.label) for p in batch])
+            else:
+                mix = 1 - args.teacher_weight
+                labels = torch.tensor([targets[(p.question, p.sentence)] + mix * p.label for p in batch])
             top.train()
             loss = loss_fn(scorer.logits([(p.question, p.sentence) for p in batch]), labels)
             loss.backward()
