@@ -143,14 +143,15 @@ class PairRunner:
 
     A one-pair run is too small for onnxruntime's own threads to gain much: with the session at one
     intra-op thread and the runs side by side, 20 pairs of the packaged cross-encoder's bottom took
-    0.092 s against 0.215 s one after another on 2 threads (2 cores), with the same outputs.
+    0.092 s against 0.215 s one after another on 2 threads (2 cores), with the same outputs; the gain
+    depends on the host (`scripts/bench.py --pairs` measures it).
     """
 
     def __init__(self, threads: int) -> None:
         self.threads = max(1, threads)
         self._pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
 
-    def map(self, fn: Callable[[str], T], items: Sequence[str]) -> list[T]:
+    def map(self, fn: Callable[[Any], T], items: Sequence[Any]) -> list[T]:
         """`fn` of every item, in order."""
         return list(self.iter(fn, items))
 
