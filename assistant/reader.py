@@ -81,16 +81,17 @@ def base_pass(base: Any, tokenizer: Any, output: str, question: str, sentence: s
     return float(logits.reshape(-1)[0]), hidden[0]
 
 
-def prepared(model_file: Path, kind: str, prepare: Callable[[], bytes]) -> Path | bytes:
+def prepared(model_file: Path, kind: str, prepare: Callable[[], bytes], variant: str = "") -> Path | bytes:
     """The graph `prepare()` makes from `model_file`, kept in the cache folder so later starts load it
     as it is: preparing imports `onnx` and rewrites the graph, about 0.7 s of every cold start.
 
-    Keyed by the file's path, size and time; when the cache folder can't be written, the bytes.
+    Keyed by the file's path, size and time and by `variant` (what `prepare` does that the file does
+    not say: the base's extra output); when the cache folder can't be written, the bytes.
     """
     from .onnx_embedding import cache_dir
 
     stat = model_file.stat()
-    ident = f"{FORMAT_VERSION}:{kind}:{model_file.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    ident = f"{FORMAT_VERSION}:{kind}:{variant}:{model_file.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
     path = cache_dir() / f"reader-{kind}-{hashlib.sha256(ident.encode()).hexdigest()[:16]}.onnx"
     if path.exists():
         return path
@@ -109,7 +110,7 @@ def open_base(model_file: Path, hidden_output: str, threads: int = 2) -> Any:
     """An onnxruntime session of the base cross-encoder that also outputs the tensor `hidden_output`."""
     import onnxruntime as ort
 
-    graph = prepared(model_file, "base", lambda: with_output(model_file, hidden_output))
+    graph = prepared(model_file, "base", lambda: with_output(model_file, hidden_output), hidden_output)
     return ort.InferenceSession(
         str(graph) if isinstance(graph, Path) else graph, session_options(threads), providers=CPU
     )

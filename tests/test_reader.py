@@ -350,6 +350,22 @@ def test_prepared_graphs_are_kept_and_give_the_same_scores(
 
 
 @needs_model
+def test_a_kept_base_graph_is_kept_per_extra_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A reader trained on another number of frozen layers reads another hidden state of the same base
+    # file: the graph kept for the first must not be loaded for the second ("Invalid output name").
+    from assistant.reader import hidden_output_name, open_base
+    from assistant.reranking import encode_pairs, open_tokenizer, packaged_reranker_dir
+
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path / "cache"))
+    base = packaged_reranker_dir()
+    feeds = encode_pairs(open_tokenizer(base / "tokenizer.json", 128), [("Who directed it?", "Klayman did.")])
+    for layers in (6, 10):
+        session = open_base(base / "model.onnx", hidden_output_name(layers), 1)
+        assert session.run([hidden_output_name(layers)], feeds)[0].shape[-1] == 384
+    assert len(list((tmp_path / "cache").glob("reader-base-*.onnx"))) == 2
+
+
+@needs_model
 def test_a_cache_that_cannot_be_written_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", encoding="utf-8")
