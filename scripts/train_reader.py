@@ -398,9 +398,9 @@ def main() -> None:
 def teacher_targets(  # type: ignore[no-untyped-def]
     folders: Sequence[Path], scorer, keys: Sequence[tuple[str, str]], hidden_output: str, weight: float
 ) -> dict[tuple[str, str], float]:
-    """(question, sentence) -> the teachers' probability (sigmoid of their mean logit), to mix with the
-    label. The teachers' tops run on the cached bottom states; a top has no int8 layer, so batching
-    does not change its output."""
+    """(question, sentence) -> `weight` x the teachers' probability (sigmoid of their mean logit); the
+    label's share is added in `train_member`. The teachers' tops run on the cached bottom states; a
+    top has no int8 layer, so batching does not change its output."""
     import numpy as np
     import onnxruntime as ort
 
@@ -432,7 +432,10 @@ def teacher_targets(  # type: ignore[no-untyped-def]
         )
         for k, x in zip(chunk, logits, strict=True):
             out[k] = float(1 / (1 + np.exp(-x)))
-    print(f"teachers: {len(sessions)} tops scored {len(out)} pairs; target = {weight} x teachers + label")
+    print(
+        f"teachers: {len(sessions)} tops scored {len(out)} pairs; "
+        f"target = {weight} x teachers + {1 - weight:g} x label"
+    )
     return {k: weight * v for k, v in out.items()}
 
 
