@@ -81,6 +81,19 @@ def base_pass(base: Any, tokenizer: Any, output: str, question: str, sentence: s
     return float(logits.reshape(-1)[0]), hidden[0]
 
 
+def padded(states: Sequence[Any]) -> tuple[Any, Any]:
+    """Per-pair hidden states [seq_i, 384] as one batch for the top: (hidden [n, seq, 384], mask [n, seq])."""
+    import numpy as np
+
+    width = max(h.shape[0] for h in states)
+    hidden = np.zeros((len(states), width, states[0].shape[1]), dtype=np.float32)
+    mask = np.zeros((len(states), width), dtype=np.int64)
+    for i, h in enumerate(states):
+        hidden[i, : h.shape[0]] = h
+        mask[i, : h.shape[0]] = 1
+    return hidden, mask
+
+
 def prepared(model_file: Path, kind: str, prepare: Callable[[], bytes], variant: str = "") -> Path | bytes:
     """The graph `prepare()` makes from `model_file`, kept in the cache folder so later starts load it
     as it is: preparing imports `onnx` and rewrites the graph, about 0.7 s of every cold start.
@@ -206,8 +219,8 @@ class Reader:
             )
         try:
             # One pair per run keeps each run small, where onnxruntime's threads gain little: the
-            # pairs run side by side instead, one thread each (2 cores: the bottom 2.1x faster than
-            # one pair at a time on 2 threads; the same logits, tested).
+            # pairs run side by side instead, one thread each (`PairRunner`: the same logits, tested;
+            # 1.2-2.3x faster on 2 cores, by host: `scripts/bench.py --pairs`).
             self.base = open_base(base_file, meta["base_output"], 1)
             top = prepared(model_path, "top", lambda: open_top(model_path))
             self.top = ort.InferenceSession(
@@ -234,12 +247,7 @@ class Reader:
             return base_pass(self.base, self.tokenizer, self._hidden, question, sentence)
 
         runs = self._pairs.map(run, sentences)
-        width = max(h.shape[0] for _, h in runs)
-        hidden = np.zeros((len(runs), width, runs[0][1].shape[1]), dtype=np.float32)
-        mask = np.zeros((len(runs), width), dtype=np.int64)
-        for i, (_, h) in enumerate(runs):
-            hidden[i, : h.shape[0]] = h
-            mask[i, : h.shape[0]] = 1
+        hidden, mask = padded([h for _, h in runs])
         return np.array([logit for logit, _ in runs], dtype=np.float32), hidden, mask
 
     def relevance(self, question: str, sentences: Sequence[str]) -> list[float]:

@@ -399,41 +399,30 @@ def teacher_targets(  # type: ignore[no-untyped-def]
     folders: Sequence[Path], scorer, keys: Sequence[tuple[str, str]], hidden_output: str, weight: float
 ) -> dict[tuple[str, str], float]:
     """(question, sentence) -> `weight` x the teachers' probability (sigmoid of their mean logit); the
-    label's share is added in `train_member`. The teachers' tops run on the cached bottom states; a
-    top has no int8 layer, so batching does not change its output."""
+    label's share is added in `train_member`. The teachers' tops (`Reader.top_logits`, loaded with
+    the reader's own checks) run on the cached bottom states; a top has no int8 layer, so batching
+    does not change its output."""
     import numpy as np
-    import onnxruntime as ort
 
-    from assistant.reader import open_top
-    from assistant.reranking import CPU, session_options
+    from assistant.reader import padded
 
-    sessions = []
+    teachers = []
     for folder in folders:
-        meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
-        if meta["base_output"] != hidden_output:
-            raise SystemExit(f"teacher {folder} reads another base layer ({meta['base_output']})")
-        sessions.append(
-            ort.InferenceSession(open_top(folder / "reader.onnx"), session_options(2), providers=CPU)
-        )
+        teacher = Reader(folder / "reader.onnx")
+        if teacher.meta["base_output"] != hidden_output:
+            raise SystemExit(f"teacher {folder} reads another base layer ({teacher.meta['base_output']})")
+        teachers.append(teacher)
     # in order of length, so a batch of 64 is padded little
     unique = sorted(dict.fromkeys(keys), key=lambda k: scorer.cache[k].shape[0])
     out: dict[tuple[str, str], float] = {}
     for start in range(0, len(unique), 64):
         chunk = unique[start : start + 64]
-        states = [scorer.cache[k].numpy() for k in chunk]
-        width = max(h.shape[0] for h in states)
-        hidden = np.zeros((len(chunk), width, 384), dtype=np.float32)
-        mask = np.zeros((len(chunk), width), dtype=np.int64)
-        for i, h in enumerate(states):
-            hidden[i, : h.shape[0]] = h
-            mask[i, : h.shape[0]] = 1
-        logits = np.mean(
-            [s.run(None, {"hidden": hidden, "attention_mask": mask})[0].reshape(-1) for s in sessions], axis=0
-        )
+        hidden, mask = padded([scorer.cache[k].numpy() for k in chunk])
+        logits = np.mean([t.top_logits(hidden, mask) for t in teachers], axis=0)
         for k, x in zip(chunk, logits, strict=True):
             out[k] = float(1 / (1 + np.exp(-x)))
     print(
-        f"teachers: {len(sessions)} tops scored {len(out)} pairs; "
+        f"teachers: {len(teachers)} tops scored {len(out)} pairs; "
         f"target = {weight} x teachers + {1 - weight:g} x label"
     )
     return {k: weight * v for k, v in out.items()}
