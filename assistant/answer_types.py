@@ -45,6 +45,7 @@ AUXILIARY = frozenset("was were is are did do does has have had will would can c
 _PHRASE_END = AUXILIARY | frozenset(
     "where that which who whom whose when in at on for with by from to".split()
 )
+_WH_OPENING = re.compile(r"^\s*(?:what|which|who|whom|whose|where|when|how|why)\b", re.IGNORECASE)
 _QUESTION_FORMS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhow (?:many|much)\b(?P<focus>(?:\s+[\w’'-]+){0,4})", re.I), "quantity"),
     (re.compile(r"\bhow long\b", re.I), "duration"),
@@ -84,8 +85,21 @@ class QuestionType:
         return self.kind is not None
 
 
+def asking_clause(question: str) -> str:
+    """The clause that asks: after a leading clause, the last comma-separated part that opens with a
+    question word ("When people asked how he could be so calm, what was his answer?" -> "what was his
+    answer?"); otherwise the whole question ("In which year, says the review, did he move?").
+    """
+    parts = question.split(",")
+    for i in range(len(parts) - 1, 0, -1):
+        if _WH_OPENING.match(parts[i]):
+            return parts[i].strip()
+    return question
+
+
 def question_type(question: str) -> QuestionType:
     """Return what `question` asks for: 'How many school backpacks were used?' -> quantity, backpack."""
+    question = asking_clause(question)
     for pattern, kind in _QUESTION_FORMS:
         match = pattern.search(question)
         if match:
@@ -221,8 +235,9 @@ _WHAT_PARTICIPLE = re.compile(
     re.IGNORECASE,
 )
 # Verbs that carry no fact of their own ("when did it happen?").
+# Verbs that say nothing of their own: "How long did it last?" asks for a duration, not for "last".
 _LIGHT_VERBS = frozenset(
-    "happen occur take took place start begin end come go be get make made do did have has".split()
+    "happen occur take took place start begin end come go be get make made do did have has last".split()
 )
 _PREDICATE_SIMILARITY = 0.6
 
@@ -233,6 +248,7 @@ def predicate(question: str) -> str | None:
     >>> predicate("Who composed the music?"), predicate("What year was he born?"), predicate("Who was he?")
     ('composed', 'born', None)
     """
+    question = asking_clause(question)
     match = (
         _WHO_VERB.match(question)
         or _WHEN_AUX.match(question)

@@ -84,7 +84,7 @@ def _make_parser() -> argparse.ArgumentParser:
         "--split",
         action="append",
         choices=sorted(SPLITS),
-        help="question set(s) to run (default: dev, dev2, test and blind)",
+        help="question set(s) to run (default: dev, dev2, dev3, test and blind)",
     )
     ev.add_argument("--questions", type=Path, help="run this JSONL file instead of the named sets")
     ev.add_argument("--out", type=Path, help="report folder (default: eval/runs/<time>)")

@@ -26,6 +26,7 @@ RECALL_KS = (1, 3, 5, 10)
 SPLITS = {
     "dev": Path("eval/dev_questions.jsonl"),
     "dev2": Path("eval/dev2_questions.jsonl"),
+    "dev3": Path("eval/dev3_questions.jsonl"),
     "test": Path("eval/test_questions.jsonl"),
     "blind": Path("eval/blind_questions.jsonl"),
 }

@@ -40,7 +40,6 @@ from .reader_sources import (
     ROLE_SWAPS,
     TRAIN_QUESTIONS,
     WORDNET,
-    WRITTEN,
     Fact,
     Sentence,
     _norm,
@@ -54,7 +53,6 @@ from .reader_sources import (
     load_sentences,
     load_train_questions,
     load_wordnet,
-    load_written,
     training_questions,
     words,
 )
@@ -67,7 +65,6 @@ __all__ = [
     "PARAPHRASES",
     "TRAIN_QUESTIONS",
     "WORDNET",
-    "WRITTEN",
     "Pair",
     "Sentence",
     "acceptable_generated",
@@ -128,7 +125,6 @@ def make_pairs(
     generated_path: Path | None = None,
     more_paraphrases_path: Path | None = None,
     wordnet_path: Path | None = None,
-    written_path: Path | None = None,
 ) -> list[Pair]:
     """All pairs, deduplicated and shuffled with `seed`. `review_ids` keeps only those reviews' sentences.
 
@@ -139,8 +135,7 @@ def make_pairs(
     further paraphrases (eval/train_paraphrases_more.jsonl) to those of `paraphrases_path`. With
     `wordnet_path` (eval/train_wordnet.jsonl), a question with one word changed to a WordNet synonym is
     positive for the question's sentences, and with one word changed to a sister term ("directed" ->
-    "produced") negative for those of its sentences that hold the word. `written_path`
-    (eval/train_questions_written.jsonl) adds helper-written questions, used like the training questions.
+    "produced") negative for those of its sentences that hold the word.
     """
     rng = random.Random(seed)
     wordnet = load_wordnet(wordnet_path)
@@ -150,7 +145,7 @@ def make_pairs(
     sentences = load_sentences(corpus_dir)
     if review_ids is not None:
         sentences = [s for s in sentences if s.review_id in set(review_ids)]
-    rows = load_train_questions(questions_path) + load_generated(generated_path) + load_written(written_path)
+    rows = load_train_questions(questions_path) + load_generated(generated_path)
     pairs: list[Pair] = []
 
     def add(question: str, sentence: Sentence, label: int, source: str) -> None:

@@ -25,11 +25,10 @@ MORE_PARAPHRASES = Path("eval/train_paraphrases_more.jsonl")
 GENERATED = Path("eval/train_generated.jsonl")
 # WordNet synonyms and sister terms of the training questions' words (scripts/make_wordnet_table.py).
 WORDNET = Path("eval/train_wordnet.jsonl")
-# More training questions in the format of TRAIN_QUESTIONS, written by helpers that saw only the two
-# reviews (eval/QUESTIONS.md): strong paraphrases, casual wording and near-miss unanswerables.
-WRITTEN = Path("eval/train_questions_written.jsonl")
 CORPUS_DIR = Path("corpus")
-HELDOUT_QUESTIONS = tuple(Path(f"eval/{name}_questions.jsonl") for name in ("dev", "dev2", "test", "blind"))
+HELDOUT_QUESTIONS = tuple(
+    Path(f"eval/{name}_questions.jsonl") for name in ("dev", "dev2", "dev3", "test", "blind")
+)
 NEAR_COPY = 0.6  # Jaccard of word sets: the limit tests/test_eval_set.py applies to training questions
 
 
@@ -171,13 +170,6 @@ def load_generated(path: Path | None = GENERATED) -> list[dict[str, object]]:
             for item in row["questions"]:
                 rows.append({"kind": "generated", **item, "evidence": row["evidence"]})
     return rows
-
-
-def load_written(path: Path | None = WRITTEN) -> list[dict[str, object]]:
-    """The helper-written training questions (rows like TRAIN_QUESTIONS'); [] when absent or None."""
-    if path is None or not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def load_paraphrases(path: Path | None = PARAPHRASES) -> dict[str, tuple[str, ...]]:

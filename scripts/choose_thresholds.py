@@ -48,8 +48,8 @@ def main() -> int:
         "--dev",
         type=Path,
         nargs="+",
-        default=[SPLITS["dev"], SPLITS["dev2"]],
-        help="the question files to choose on (default: both dev sets)",
+        default=[SPLITS["dev"], SPLITS["dev2"], SPLITS["dev3"]],
+        help="the question files to choose on (default: the three dev sets)",
     )
     parser.add_argument("--scorings", nargs="+", default=SCORINGS, choices=SCORINGS)
     parser.add_argument("--checks", nargs="+", default=["on", "off"], choices=["on", "off"])

@@ -1,12 +1,14 @@
-"""Merge helper-written training question files into eval/train_questions_written.jsonl.
+"""Merge helper-written question files into a new dev set, eval/dev3_questions.jsonl.
 
 Usage: .venv/bin/python scripts/merge_written_questions.py /tmp/trainq/a.jsonl /tmp/trainq/b.jsonl ...
 
-Each input is in the format of eval/train_questions.jsonl (eval/QUESTIONS.md), written by a helper that
-saw only the two reviews. A row is kept when it is well formed, its evidence quotes are in the reviews,
-an accepted answer is in its evidence, its question is not already kept, and it shares less than
-NEAR_COPY of its words (Jaccard) with every dev, dev2, test and blind question (the rule
-tests/test_eval_set.py applies to training questions). Every dropped row is printed with its reason.
+Each input is in the format of eval/QUESTIONS.md, written by a helper that saw only the two reviews. A
+row is kept when it is well formed, its evidence quotes are in the reviews, an accepted answer is in its
+evidence, its question is not already kept, and it shares less than NEAR_COPY of its words (Jaccard)
+with every other held-out question (dev, dev2, test, blind) and with every question the reader is
+trained on (training questions, their paraphrases, the questions `make_pairs` makes for seeds 13-15),
+so that choosing on it says nothing about test or blind and the reader has not seen it. Ids become
+`dev3-<the helper's id>`. Every dropped row is printed with its reason.
 """
 
 from __future__ import annotations
@@ -22,7 +24,21 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.corpus import load_reviews  # noqa: E402
 from assistant.evaluation import is_correct, locate_quote  # noqa: E402
-from assistant.reader_sources import NEAR_COPY, WRITTEN, _question_words, heldout_questions  # noqa: E402
+from assistant.reader_data import make_pairs  # noqa: E402
+from assistant.reader_sources import (  # noqa: E402
+    GENERATED,
+    HELDOUT_QUESTIONS,
+    MORE_PARAPHRASES,
+    NEAR_COPY,
+    PARAPHRASES,
+    TRAIN_QUESTIONS,
+    _question_words,
+    load_generated,
+    load_paraphrases,
+    load_train_questions,
+)
+
+OUT = Path("eval/dev3_questions.jsonl")
 
 KINDS = ("fact", "paraphrase", "unanswerable", "off_topic")
 
@@ -38,7 +54,7 @@ def problem(row: dict, reviews: dict, held: list[frozenset[str]], seen: set[str]
         return "duplicate"
     words = _question_words(row["question"])
     if any(len(words & h) / max(len(words | h), 1) >= NEAR_COPY for h in held):
-        return "near copy of a held-out question"
+        return "near copy of a held-out or training question"
     if answerable:
         try:
             found = [
@@ -52,13 +68,42 @@ def problem(row: dict, reviews: dict, held: list[frozenset[str]], seen: set[str]
     return None
 
 
+def other_heldout(out: Path) -> list[str]:
+    """The questions of every held-out set but the one being written."""
+    questions: list[str] = []
+    for path in HELDOUT_QUESTIONS:
+        if (ROOT / path).resolve() != out.resolve():
+            for line in (ROOT / path).read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    questions += [str(row["question"])] + [str(t[0]) for t in row.get("history") or []]
+    return questions
+
+
+def training_side_questions() -> list[str]:
+    """Every question the reader is or could be trained on (the shipped data's options included)."""
+    out = {str(r["question"]) for r in load_train_questions(ROOT / TRAIN_QUESTIONS)}
+    out |= {str(r["question"]) for r in load_generated(ROOT / GENERATED)}
+    for path in (PARAPHRASES, MORE_PARAPHRASES):
+        out |= {p for ps in load_paraphrases(ROOT / path).values() for p in ps}
+    for seed in (13, 14, 15):
+        pairs = make_pairs(
+            seed,
+            corpus_dir=ROOT / "corpus",
+            questions_path=ROOT / TRAIN_QUESTIONS,
+            paraphrases_path=ROOT / PARAPHRASES,
+        )
+        out |= {p.question for p in pairs}
+    return sorted(out)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("inputs", nargs="+", type=Path)
-    parser.add_argument("--out", type=Path, default=ROOT / WRITTEN)
+    parser.add_argument("--out", type=Path, default=ROOT / OUT)
     args = parser.parse_args()
     reviews = {r.id: r for r in load_reviews(ROOT / "corpus")}
-    held = [_question_words(q) for q in heldout_questions(ROOT)]
+    held = [_question_words(q) for q in other_heldout(args.out) + training_side_questions()]
     kept: list[dict] = []
     seen: set[str] = set()
     dropped: Counter[str] = Counter()
@@ -73,9 +118,8 @@ def main() -> int:
                 print(f"drop {row.get('id')}: {why}: {row.get('question')!r}")
                 continue
             seen.add(row["question"].strip().lower())
-            kept.append(
-                {**{k: row[k] for k in ("id", "kind", "question", "answers", "evidence")}, "history": []}
-            )
+            fields = {k: row[k] for k in ("kind", "question", "answers", "evidence")}
+            kept.append({"id": f"dev3-{str(row['id']).removeprefix('trx-')}", **fields, "history": []})
     args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), encoding="utf-8")
     print(
         f"kept {len(kept)} ({dict(Counter(r['kind'] for r in kept))}); dropped {dict(dropped)} -> {args.out}"

@@ -50,7 +50,6 @@ from assistant.reader_data import (  # noqa: E402
     PARAPHRASES,
     TRAIN_QUESTIONS,
     WORDNET,
-    WRITTEN,
     Sentence,
     counts,
     data_sha256,
@@ -226,12 +225,6 @@ def main() -> None:
         "scripts/make_wordnet_table.py writes it)",
     )
     parser.add_argument(
-        "--written",
-        type=Path,
-        help=f"add these helper-written training questions (e.g. {WRITTEN}; same format as "
-        f"{TRAIN_QUESTIONS})",
-    )
-    parser.add_argument(
         "--teachers",
         type=Path,
         nargs="+",
@@ -277,7 +270,6 @@ def main() -> None:
             generated_path=ROOT / GENERATED if args.with_generated else None,
             more_paraphrases_path=args.more_paraphrases,
             wordnet_path=args.wordnet,
-            written_path=args.written,
         )
         for seed in seeds
     }

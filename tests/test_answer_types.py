@@ -32,6 +32,10 @@ MONEY = "He owed $2.4 million in taxes and many ordinary citizens sent in money 
         ("Which hospital treated him?", "name", ()),
         ("In which district is the studio?", "name", ()),
         ("What did he make?", None, ()),
+        # a leading clause is not what is asked: the clause opening with a question word is
+        ("When people asked how he could be so calm, what was his answer?", None, ()),
+        ("When the police came, where was he?", "place", ()),
+        ("In which year, says the review, did he move?", "year", ()),
     ],
 )
 def test_question_type(question: str, kind: str | None, focus: tuple[str, ...]) -> None:
@@ -110,6 +114,8 @@ def test_which_and_date_questions_find_a_name_or_a_date_or_nothing() -> None:
         ("Which company distributed Never Sorry?", "distributed"),
         ("What age rating was Never Sorry given?", "given"),
         ("Which prize did the film win?", None),
+        ("How long did it last?", None),  # a duration is asked for, not "last"
+        ("After the attack, who filed the complaint?", "filed"),
     ],
 )
 def test_predicate_is_the_verb_a_who_or_when_question_asks_about(question: str, verb: str | None) -> None:

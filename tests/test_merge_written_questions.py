@@ -35,7 +35,7 @@ def test_a_good_row_is_kept_and_each_fault_is_named() -> None:
     assert problem(_row(answers=[]), reviews, held, set()) == "answers / evidence do not fit the kind"
     assert problem(_row(), reviews, held, {"which filmmaker stood behind this movie?"}) == "duplicate"
     near = _row(question="Who directed the documentary Never Sorry then?")
-    assert problem(near, reviews, held, set()) == "near copy of a held-out question"
+    assert problem(near, reviews, held, set()) == "near copy of a held-out or training question"
     missing = _row(evidence=[{"review_id": "review-001", "quote": "Produced by Alison Klayman"}])
     assert str(problem(missing, reviews, held, set())).startswith("evidence:")
     wrong_answer = _row(answers=["Ai Weiwei"])

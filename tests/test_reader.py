@@ -17,7 +17,9 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 CORPUS = PROJECT_DIR / "corpus"
 TRAIN = PROJECT_DIR / "eval" / "train_questions.jsonl"
 PARAPHRASES = PROJECT_DIR / "eval" / "train_paraphrases.jsonl"
-HELD_OUT = [PROJECT_DIR / "eval" / f"{name}_questions.jsonl" for name in ("dev", "dev2", "test", "blind")]
+HELD_OUT = [
+    PROJECT_DIR / "eval" / f"{name}_questions.jsonl" for name in ("dev", "dev2", "dev3", "test", "blind")
+]
 
 
 @pytest.fixture(scope="module")
@@ -89,37 +91,6 @@ def test_wordnet_variants_a_synonym_answers_a_sister_term_does_not(tmp_path: Pat
     assert all(
         "direct" in s.lower() for (q, s), (label, _) in labelled.items() if q == "Who edited this film?"
     )
-
-
-def test_written_questions_join_the_training_questions(pairs: list[Pair], tmp_path: Path) -> None:
-    written = tmp_path / "written.jsonl"
-    rows = [
-        {
-            "id": "trx-t-001",
-            "kind": "paraphrase",
-            "question": "Which filmmaker stood behind this movie?",
-            "history": [],
-            "answers": ["Alison Klayman"],
-            "evidence": [{"review_id": "review-001", "quote": "Directed by Alison Klayman"}],
-        },
-        {
-            "id": "trx-t-002",
-            "kind": "unanswerable",
-            "question": "Who wrote the score of the film?",
-            "history": [],
-            "answers": [],
-            "evidence": [],
-        },
-    ]
-    written.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    widened = make_pairs(
-        13, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=PARAPHRASES, written_path=written
-    )
-    labelled = {(p.question, p.sentence): (p.label, p.source) for p in widened}
-    assert labelled[(rows[0]["question"], "Directed by Alison Klayman")] == (1, "positive")
-    assert {label for (q, _), (label, _) in labelled.items() if q == rows[0]["question"]} == {0, 1}
-    assert {label for (q, _), (label, _) in labelled.items() if q == rows[1]["question"]} == {0}
-    assert rows[0]["question"] not in {p.question for p in pairs}
 
 
 def test_the_shipped_wordnet_table_is_made_from_training_questions_only() -> None:
