@@ -25,7 +25,13 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 RAW_PAGES = sorted((DATA_DIR / "raw").glob("*.txt"))
 # The embedding model's ONNX export (onnx_embedding.cache_dir): made once per test session, not in ~/.cache.
 CACHE_VARIABLE = "ASSISTANT_CACHE_DIR"
-os.environ[CACHE_VARIABLE] = tempfile.mkdtemp(prefix="assistant-test-cache-")
+TEST_CACHE = tempfile.mkdtemp(prefix="assistant-test-cache-")
+os.environ[CACHE_VARIABLE] = TEST_CACHE
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the session's cache (up to ~220 MB of exported models), pass or fail."""
+    shutil.rmtree(TEST_CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
