@@ -46,6 +46,9 @@ _PHRASE_END = AUXILIARY | frozenset(
     "where that which who whom whose when in at on for with by from to".split()
 )
 _WH_OPENING = re.compile(r"^\s*(?:what|which|who|whom|whose|where|when|how|why)\b", re.IGNORECASE)
+_TRAILING_CLAUSE = re.compile(
+    r"\s+(?:once|after|before|while|when|since|until|because|whose|although|though)\s.*$", re.IGNORECASE
+)
 _QUESTION_FORMS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bhow (?:many|much)\b(?P<focus>(?:\s+[\w’'-]+){0,4})", re.I), "quantity"),
     (re.compile(r"\bhow long\b", re.I), "duration"),
@@ -86,15 +89,19 @@ class QuestionType:
 
 
 def asking_clause(question: str) -> str:
-    """The clause that asks: after a leading clause, the last comma-separated part that opens with a
-    question word ("When people asked how he could be so calm, what was his answer?" -> "what was his
-    answer?"); otherwise the whole question ("In which year, says the review, did he move?").
+    """The clause that asks, without the clauses around it that only say which event is meant.
+
+    After a leading clause, the last comma-separated part that opens with a question word ("When
+    people asked how he could be so calm, what was his answer?" -> "what was his answer?"; "In which
+    year, says the review, did he move?" stays whole); then without a trailing clause that opens with a
+    subordinating word ("Which service did he move to once his site was silenced?" -> "Which service
+    did he move to": what was asked about is moving, not silencing).
     """
     parts = question.split(",")
-    for i in range(len(parts) - 1, 0, -1):
-        if _WH_OPENING.match(parts[i]):
-            return parts[i].strip()
-    return question
+    clause = next(
+        (parts[i].strip() for i in range(len(parts) - 1, 0, -1) if _WH_OPENING.match(parts[i])), question
+    )
+    return _TRAILING_CLAUSE.sub("", clause).strip() or clause
 
 
 def question_type(question: str) -> QuestionType:

@@ -36,6 +36,8 @@ MONEY = "He owed $2.4 million in taxes and many ordinary citizens sent in money 
         ("When people asked how he could be so calm, what was his answer?", None, ()),
         ("When the police came, where was he?", "place", ()),
         ("In which year, says the review, did he move?", "year", ()),
+        # nor a trailing clause that says which event is meant
+        ("Which earthquake killed the students whose names he published?", "name", ()),
     ],
 )
 def test_question_type(question: str, kind: str | None, focus: tuple[str, ...]) -> None:
@@ -116,6 +118,8 @@ def test_which_and_date_questions_find_a_name_or_a_date_or_nothing() -> None:
         ("Which prize did the film win?", None),
         ("How long did it last?", None),  # a duration is asked for, not "last"
         ("After the attack, who filed the complaint?", "filed"),
+        ("Which service did he move to once his site was silenced?", None),
+        ("How long was he held after the attack?", "held"),
     ],
 )
 def test_predicate_is_the_verb_a_who_or_when_question_asks_about(question: str, verb: str | None) -> None:
