@@ -241,8 +241,8 @@ _WHAT_PARTICIPLE = re.compile(
     r"^\s*(?:what|which)\b.*\b(?:was|were|is|are|has|have|had)\b.*?\b([a-z]+(?:ed|en))\W*$",
     re.IGNORECASE,
 )
-# Verbs that carry no fact of their own ("when did it happen?").
-# Verbs that say nothing of their own: "How long did it last?" asks for a duration, not for "last".
+# Verbs that carry no fact of their own ("when did it happen?"; "How long did it last?" asks for a
+# duration, not for "last").
 _LIGHT_VERBS = frozenset(
     "happen occur take took place start begin end come go be get make made do did have has last".split()
 )

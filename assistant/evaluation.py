@@ -20,9 +20,9 @@ from .spans import overlap
 REFUSAL_KINDS = ("unanswerable", "off_topic")
 RECALL_KS = (1, 3, 5, 10)
 
-#: The question sets `assistant eval` runs, by name. `dev` is for choosing rules, thresholds and
-#: settings; `test` is frozen (nothing is chosen on it) and gated in CI; `blind` was written by
-#: someone who saw only the reviews, and nobody reads its failures to write rules.
+#: The question sets `assistant eval` runs, by name. `dev`, `dev2` and `dev3` are for choosing rules,
+#: thresholds and settings; `test` is frozen (nothing is chosen on it) and gated in CI; `blind` was
+#: written by someone who saw only the reviews, and nobody reads its failures to write rules.
 SPLITS = {
     "dev": Path("eval/dev_questions.jsonl"),
     "dev2": Path("eval/dev2_questions.jsonl"),
