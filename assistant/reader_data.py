@@ -35,7 +35,6 @@ from .reader_sources import (
     FACTS,
     GENERATED,
     MORE_PARAPHRASES,
-    NEAR_COPY,
     PARAPHRASES,
     ROLE_SWAPS,
     TRAIN_QUESTIONS,
@@ -53,6 +52,7 @@ from .reader_sources import (
     load_sentences,
     load_train_questions,
     load_wordnet,
+    near_copy,
     training_questions,
     words,
 )
@@ -297,11 +297,7 @@ def drop_near_copies(pairs: Sequence[Pair], heldout: Iterable[str]) -> tuple[lis
     out close to a dev, test or blind question out of training. Returns (kept pairs, questions dropped).
     """
     held = [_question_words(q) for q in heldout]
-    bad: set[str] = set()
-    for question in {p.question for p in pairs}:
-        w = _question_words(question)
-        if any(len(w & h) / max(len(w | h), 1) >= NEAR_COPY for h in held):
-            bad.add(question)
+    bad = {question for question in {p.question for p in pairs} if near_copy(question, held)}
     return [p for p in pairs if p.question not in bad], len(bad)
 
 

@@ -230,10 +230,18 @@ def _question_words(question: str) -> frozenset[str]:
     return frozenset(re.findall(r"[a-z0-9]+", question.lower()))
 
 
-def heldout_questions(root: Path = Path(".")) -> list[str]:
-    """The dev, dev2, test and blind questions (their follow-ups and history questions too)."""
+def near_copy(question: str, held: Sequence[frozenset[str]]) -> bool:
+    """True when `question` shares NEAR_COPY or more of its words (Jaccard) with one of `held`
+    (word sets from `_question_words`)."""
+    w = _question_words(question)
+    return any(len(w & h) / max(len(w | h), 1) >= NEAR_COPY for h in held)
+
+
+def heldout_questions(root: Path = Path("."), paths: Sequence[Path] = HELDOUT_QUESTIONS) -> list[str]:
+    """The questions of `paths` (by default the dev, dev2, dev3, test and blind sets), their follow-ups
+    and history questions too."""
     out: list[str] = []
-    for path in HELDOUT_QUESTIONS:
+    for path in paths:
         for line in (root / path).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)

@@ -29,13 +29,14 @@ from assistant.reader_sources import (  # noqa: E402
     GENERATED,
     HELDOUT_QUESTIONS,
     MORE_PARAPHRASES,
-    NEAR_COPY,
     PARAPHRASES,
     TRAIN_QUESTIONS,
     _question_words,
+    heldout_questions,
     load_generated,
     load_paraphrases,
     load_train_questions,
+    near_copy,
 )
 
 OUT = Path("eval/dev3_questions.jsonl")
@@ -52,8 +53,7 @@ def problem(row: dict, reviews: dict, held: list[frozenset[str]], seen: set[str]
         return "answers / evidence do not fit the kind"
     if row["question"].strip().lower() in seen:
         return "duplicate"
-    words = _question_words(row["question"])
-    if any(len(words & h) / max(len(words | h), 1) >= NEAR_COPY for h in held):
+    if near_copy(row["question"], held):
         return "near copy of a held-out or training question"
     if answerable:
         try:
@@ -66,18 +66,6 @@ def problem(row: dict, reviews: dict, held: list[frozenset[str]], seen: set[str]
         if not is_correct(quotes, row["answers"]):
             return "no accepted answer is in the evidence"
     return None
-
-
-def other_heldout(out: Path) -> list[str]:
-    """The questions of every held-out set but the one being written."""
-    questions: list[str] = []
-    for path in HELDOUT_QUESTIONS:
-        if (ROOT / path).resolve() != out.resolve():
-            for line in (ROOT / path).read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    questions += [str(row["question"])] + [str(t[0]) for t in row.get("history") or []]
-    return questions
 
 
 def training_side_questions() -> list[str]:
@@ -103,7 +91,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / OUT)
     args = parser.parse_args()
     reviews = {r.id: r for r in load_reviews(ROOT / "corpus")}
-    held = [_question_words(q) for q in other_heldout(args.out) + training_side_questions()]
+    others = [path for path in HELDOUT_QUESTIONS if (ROOT / path).resolve() != args.out.resolve()]
+    held = [_question_words(q) for q in heldout_questions(ROOT, others) + training_side_questions()]
     kept: list[dict] = []
     seen: set[str] = set()
     dropped: Counter[str] = Counter()
