@@ -56,6 +56,7 @@ from .reader_sources import (
     training_questions,
     words,
 )
+from .reader_synthetic import load_synthetic, synthetic_pairs
 
 # Re-exported from reader_sources, so training scripts and tests import the data's parts from here.
 __all__ = [
@@ -125,6 +126,7 @@ def make_pairs(
     generated_path: Path | None = None,
     more_paraphrases_path: Path | None = None,
     wordnet_path: Path | None = None,
+    synthetic_path: Path | None = None,
 ) -> list[Pair]:
     """All pairs, deduplicated and shuffled with `seed`. `review_ids` keeps only those reviews' sentences.
 
@@ -135,7 +137,9 @@ def make_pairs(
     further paraphrases (eval/train_paraphrases_more.jsonl) to those of `paraphrases_path`. With
     `wordnet_path` (eval/train_wordnet.jsonl), a question with one word changed to a WordNet synonym is
     positive for the question's sentences, and with one word changed to a sister term ("directed" ->
-    "produced") negative for those of its sentences that hold the word.
+    "produced") negative for those of its sentences that hold the word. With `synthetic_path`
+    (eval/train_synthetic.jsonl), the questions of invented reviews are asked against their own
+    sentences (`reader_synthetic.synthetic_pairs`).
     """
     rng = random.Random(seed)
     wordnet = load_wordnet(wordnet_path)
@@ -243,6 +247,7 @@ def make_pairs(
                 add(para, s, 0, "paraphrase_paragraph")
             for s in _top_overlap(para, sentences, keep | pos_texts, 4):
                 add(para, s, 0, "paraphrase_lexical")
+    synthetic_pairs(load_synthetic(synthetic_path), rng, add)
 
     unique: dict[tuple[str, str], Pair] = {}
     for p in pairs:

@@ -74,9 +74,15 @@ def divide_by_max(active: bool) -> Iterator[None]:
         assistant.retrieval.min_max = original
 
 
+def indexed_chunks(bot: Assistant) -> list[Hit]:
+    """Every chunk the assistant's keyword index holds, as hits."""
+    chunks = bot.retriever.keyword.chunks
+    return [chunks.hit(i, 0.0) for i in range(len(chunks))]
+
+
 def variants(bot: Assistant, rerank: bool) -> Iterator[tuple[str, Assistant]]:
     """Yield (name, assistant) for every configuration to measure."""
-    hits = bot.retriever.keyword.hits
+    hits = indexed_chunks(bot)
     old_tokens = with_keyword(bot, KeywordIndex(hits, tokenize))
     yield "keyword only, plural strip (old)", old_tokens.with_settings(fusion="convex", fusion_weight=0.0)
     yield "keyword only, snowball", bot.with_settings(fusion="convex", fusion_weight=0.0)
@@ -133,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     bot = load_assistant(Settings.from_env(), build_if_missing=False)
     cases = load_cases(Path(f"eval/{args.split}_questions.jsonl"), bot.reviews)
     bot.retriever.retrieve(cases[0].question, 10)  # warm up, so the first row's latency is fair
-    print(f"{len(cases)} {args.split} questions, {len(bot.retriever.keyword.hits)} chunks")
+    print(f"{len(cases)} {args.split} questions, {len(bot.retriever.keyword.chunks)} chunks")
     print(f"{COLUMNS[0]:<38}" + "".join(f"{c:>9}" for c in COLUMNS[1:]))
     for name, variant in variants(bot, rerank=not args.no_rerank):
         with divide_by_max("divide by max" in name):

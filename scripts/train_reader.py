@@ -58,6 +58,7 @@ from assistant.reader_data import (  # noqa: E402
     load_train_questions,
     make_pairs,
 )
+from assistant.reader_synthetic import SYNTHETIC  # noqa: E402
 from assistant.reranking import PairRunner, open_tokenizer, packaged_reranker_dir  # noqa: E402
 
 MAX_LENGTH = 128
@@ -225,6 +226,12 @@ def main() -> None:
         "scripts/make_wordnet_table.py writes it)",
     )
     parser.add_argument(
+        "--synthetic",
+        type=Path,
+        help=f"add the questions of invented reviews against their own sentences (e.g. {SYNTHETIC}; "
+        "written by helpers from eval/briefs/synthetic_brief.md)",
+    )
+    parser.add_argument(
         "--teachers",
         type=Path,
         nargs="+",
@@ -270,6 +277,7 @@ def main() -> None:
             generated_path=ROOT / GENERATED if args.with_generated else None,
             more_paraphrases_path=args.more_paraphrases,
             wordnet_path=args.wordnet,
+            synthetic_path=args.synthetic,
         )
         for seed in seeds
     }

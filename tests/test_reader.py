@@ -68,6 +68,27 @@ def test_more_paraphrases_join_those_of_the_shipped_file(pairs: list[Pair], tmp_
     assert extra not in shipped and shipped <= {p.question for p in widened}
 
 
+def test_synthetic_reviews_add_their_own_pairs_and_keep_the_rest(pairs: list[Pair], tmp_path: Path) -> None:
+    text = "Harbour Lights follows the painter Mara Vell. It was directed by Tomas Reid. She lives in Porto."
+    question = {"kind": "fact", "question": "Who directed Harbour Lights?", "answers": ["Tomas Reid"]}
+    doc = {
+        "doc_id": "syn-x-01",
+        "title": "t",
+        "text": text,
+        "questions": [{**question, "evidence": ["It was directed by Tomas Reid."]}],
+    }
+    synthetic = tmp_path / "synthetic.jsonl"
+    synthetic.write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    widened = make_pairs(
+        13, corpus_dir=CORPUS, questions_path=TRAIN, paraphrases_path=PARAPHRASES, synthetic_path=synthetic
+    )
+    added = {(p.sentence, p.label) for p in widened if p.review_id == "syn-x-01"}
+    assert ("It was directed by Tomas Reid.", 1) in added and any(label == 0 for _, label in added)
+    assert {(p.question, p.sentence, p.label) for p in pairs} <= {
+        (p.question, p.sentence, p.label) for p in widened
+    }
+
+
 def test_wordnet_variants_a_synonym_answers_a_sister_term_does_not(tmp_path: Path) -> None:
     table = tmp_path / "wordnet.jsonl"
     row = {
