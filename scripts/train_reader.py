@@ -363,6 +363,14 @@ def main() -> None:
         "seed": args.seed,
         "soup_seeds": seeds,
         "train_review": args.train_review,
+        # what the pairs were made from, so `make_pairs` can make them again (and the hash be checked)
+        "data_options": {
+            "paraphrases": None if args.no_paraphrases else str(PARAPHRASES),
+            "more_paraphrases": args.more_paraphrases and str(args.more_paraphrases),
+            "generated": str(GENERATED) if args.with_generated else None,
+            "wordnet": args.wordnet and str(args.wordnet),
+            "synthetic": args.synthetic and str(args.synthetic),
+        },
         "data_sha256": sha,
         "member_data_sha256": {str(k): v for k, v in member_sha.items()},
         "data_counts": data_counts,
