@@ -53,6 +53,7 @@ from .reader_sources import (
     load_train_questions,
     load_wordnet,
     near_copy,
+    top_overlap,
     training_questions,
     words,
 )
@@ -161,12 +162,12 @@ def make_pairs(
     for row in rows:
         question = str(row["question"])
         if row["kind"] in ("unanswerable", "off_topic"):
-            for s in _top_overlap(question, sentences, set(), 8):
+            for s in top_overlap(question, sentences, set(), 8):
                 add(question, s, 0, "unanswerable")
             for s in rng.sample(sentences, min(4, len(sentences))):
                 add(question, s, 0, "unanswerable_random")
             for para in paraphrases.get(question, ()):
-                for s in _top_overlap(para, sentences, set(), 4):
+                for s in top_overlap(para, sentences, set(), 4):
                     add(para, s, 0, "unanswerable_paraphrase")
             continue
         pos = [s for s in evidence_sentences(row, sentences)]
@@ -233,7 +234,7 @@ def make_pairs(
         ]
         for s in neighbours:
             add(question, s, 0, tag + "paragraph")
-        for s in _top_overlap(question, sentences, keep | pos_texts, 6):
+        for s in top_overlap(question, sentences, keep | pos_texts, 6):
             add(question, s, 0, tag + "lexical")
         others = [s for s in sentences if s.text not in keep]
         for s in rng.sample(others, min(4, len(others))):
@@ -245,7 +246,7 @@ def make_pairs(
                 add(para, s, 1, "paraphrase")
             for s in neighbours:
                 add(para, s, 0, "paraphrase_paragraph")
-            for s in _top_overlap(para, sentences, keep | pos_texts, 4):
+            for s in top_overlap(para, sentences, keep | pos_texts, 4):
                 add(para, s, 0, "paraphrase_lexical")
     synthetic_pairs(load_synthetic(synthetic_path), rng, add)
 
@@ -304,13 +305,6 @@ def drop_near_copies(pairs: Sequence[Pair], heldout: Iterable[str]) -> tuple[lis
     held = [_question_words(q) for q in heldout]
     bad = {question for question in {p.question for p in pairs} if near_copy(question, held)}
     return [p for p in pairs if p.question not in bad], len(bad)
-
-
-def _top_overlap(question: str, sentences: Sequence[Sentence], exclude: set[str], k: int) -> list[Sentence]:
-    qw = words(question)
-    scored = [(len(qw & words(s.text)), -i, s) for i, s in enumerate(sentences) if s.text not in exclude]
-    scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
-    return [s for n, _, s in scored[:k] if n > 0]
 
 
 def data_sha256(pairs: Sequence[Pair]) -> str:

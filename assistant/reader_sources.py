@@ -91,6 +91,15 @@ def words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOPWORDS and len(w) > 1}
 
 
+def top_overlap(question: str, sentences: Sequence[Sentence], exclude: set[str], k: int) -> list[Sentence]:
+    """Up to `k` of `sentences` (not in `exclude`) sharing the most words with `question`, earlier first
+    on ties; none that shares no word."""
+    qw = words(question)
+    scored = [(len(qw & words(s.text)), -i, s) for i, s in enumerate(sentences) if s.text not in exclude]
+    scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
+    return [s for n, _, s in scored[:k] if n > 0]
+
+
 def load_sentences(corpus_dir: Path = CORPUS_DIR) -> list[Sentence]:
     """Every sentence of every review, with its paragraph number; texts exactly as in the review."""
     out: list[Sentence] = []

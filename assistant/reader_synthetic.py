@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chunking import split_sentences
-from .reader_sources import Sentence, words
+from .reader_sources import Sentence, top_overlap
 
 SYNTHETIC = Path("eval/train_synthetic.jsonl")
 ANSWERABLE = frozenset({"paraphrase", "fact"})
@@ -80,17 +80,13 @@ def positives(
     question: SyntheticQuestion, doc: SyntheticDoc, sentences: Sequence[Sentence]
 ) -> list[Sentence]:
     """The sentences inside an evidence quote that hold an answer (all of the quote's, if none does)."""
-    starts = [doc.text.find(s.text) for s in sentences]
+    spans = split_sentences(doc.text)  # `sentences` are these spans' texts, in order (`doc_sentences`)
     found: list[Sentence] = []
     for quote in question.evidence:
         at = doc.text.find(quote)
         if at < 0:
             continue
-        inside = [
-            s
-            for s, start in zip(sentences, starts, strict=True)
-            if start < at + len(quote) and start + len(s.text) > at
-        ]
+        inside = [s for s in sentences if spans[s.index].start < at + len(quote) and spans[s.index].end > at]
         found += [s for s in inside if _holds_answer(s, question.answers, 1)] or inside
     return list(dict.fromkeys(found))
 
@@ -117,7 +113,7 @@ def synthetic_pairs(
             for s in near:
                 add(q.question, s, 0, "synthetic_neighbour")
             used |= {s.text for s in near}
-            for s in _overlapping(q.question, sentences, used, 4 if answerable else 6):
+            for s in top_overlap(q.question, sentences, used, 4 if answerable else 6):
                 add(q.question, s, 0, "synthetic_lexical" if answerable else "synthetic_unanswerable")
                 used.add(s.text)
             rest = [s for s in sentences if s.text not in used]
@@ -128,14 +124,3 @@ def synthetic_pairs(
 def _holds_answer(sentence: Sentence, answers: Sequence[str], shortest: int) -> bool:
     """True when the sentence holds one of `answers` at least `shortest` characters long."""
     return any(len(a) >= shortest and a.lower() in sentence.text.lower() for a in answers)
-
-
-def _overlapping(question: str, sentences: Sequence[Sentence], exclude: set[str], k: int) -> list[Sentence]:
-    """Up to `k` sentences sharing the most words with `question`, in the review's order on ties."""
-    qw = words(question)
-    scored = sorted(
-        ((len(qw & words(s.text)), -s.index, s) for s in sentences if s.text not in exclude),
-        key=lambda t: (t[0], t[1]),
-        reverse=True,
-    )
-    return [s for n, _, s in scored[:k] if n > 0]
