@@ -234,6 +234,7 @@ class Assistant:
                     s.reader,
                     s.sentence_scoring,
                     s.reader_context,
+                    s.reader_sentences,
                     s.answer_checks,
                     s.claim_check_threshold,
                 ),

@@ -231,6 +231,7 @@ def _diff_settings(run: EvalRun, runs: Sequence[EvalRun]) -> dict[str, str]:
     keys = (
         "backend",
         "top_k",
+        "reader_sentences",
         "candidates",
         "fusion",
         "fusion_weight",

@@ -21,7 +21,7 @@ from .embedding import Embedder
 from .evidence import Features, TermStats, WordVectors, sentence_features
 from .policy import part_not_stated_text
 from .question_parts import question_parts
-from .reader import Reader
+from .reader import Reader, most_relevant
 from .reranking import Reranker
 from .retrieval import Hit
 
@@ -127,6 +127,7 @@ class ExtractiveBackend:
         scoring: str = "features",
         checks: bool = True,
         context: bool = False,
+        reader_sentences: int = 0,
     ):
         if scoring not in SCORINGS:
             raise ValueError(f"unknown sentence scoring {scoring!r}; choose one of {', '.join(SCORINGS)}")
@@ -139,6 +140,7 @@ class ExtractiveBackend:
         self.scoring = scoring
         self.checks = checks
         self.context = context
+        self.reader_sentences = reader_sentences
         self.embedder = embedder
         self.model = model
         self.threshold = model.threshold if threshold is None else threshold
@@ -165,8 +167,11 @@ class ExtractiveBackend:
         asked, question = standalone.question, standalone.text
         read: Sequence[float | None]
         if self.reader is not None:  # one pass of the base model gives the cross-encoder's logits too
-            both = self.reader.scores(question, texts)
-            cross, probability = list(both.relevance), list(both.probability)
+            passes = self.reader.base_passes(question, texts)
+            # The top reads only the sentences the base finds most relevant (`reader_sentences`).
+            keep = most_relevant(passes.relevance, self.reader_sentences)
+            candidates, texts = [candidates[i] for i in keep], [texts[i] for i in keep]
+            cross, probability = [passes.relevance[i] for i in keep], self.reader.read(passes, keep)
             if self.context:
                 probability = self._read_in_context(question, candidates, texts, probability, reviews)
             read = probability
@@ -372,4 +377,5 @@ def from_settings(settings: Any, models: Any, reader: Reader | None) -> Extracti
         scoring=settings.sentence_scoring,
         checks=settings.answer_checks,
         context=settings.reader_context,
+        reader_sentences=settings.reader_sentences,
     )

@@ -5,8 +5,8 @@ layers fine-tuned by this project (`scripts/train_reader.py`, data from `assista
 
 - the **bottom** is the packaged ONNX file itself, run with one more graph output (the hidden states after
   layer `base_layers`); it is not copied, and its sha256 is checked against the one the top was trained on;
-- the **top** (`models/reader.onnx`, int8, ~7 MB) is the fine-tuned upper layers, pooler and classifier:
-  (hidden states, attention mask) -> one logit per pair.
+- the **top** (`models/reader.onnx`, float16-stored weights computed in float32, ~22 MB) is the fine-tuned
+  upper layers, pooler and classifier: (hidden states, attention mask) -> one logit per pair.
 
 One bottom pass gives both the original cross-encoder's relevance logit and the reader's probability, so
 the extractive backend gets both for the price of one model run. Runs with onnxruntime + tokenizers only.
@@ -51,6 +51,15 @@ class ReaderScores:
 
     relevance: tuple[float, ...]
     probability: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class BasePasses:
+    """The reader's bottom pass of each (question, sentence) pair: the base cross-encoder's relevance
+    logit and the hidden states [seq, 384] the top reads."""
+
+    relevance: tuple[float, ...]
+    states: tuple[Any, ...]
 
 
 @lru_cache(maxsize=4)
@@ -235,41 +244,60 @@ class Reader:
         self._hidden = meta["base_output"]
         self._pairs = PairRunner(threads)
 
-    def hidden(self, question: str, sentences: Sequence[str]) -> tuple[Any, Any, Any]:
-        """The bottom pass: (base relevance logits [n], hidden states [n, seq, 384], mask [n, seq]).
+    def base_passes(self, question: str, sentences: Sequence[str]) -> BasePasses:
+        """The bottom pass of every (question, sentence) pair: relevance logits and hidden states.
 
-        Each pair runs alone (`base_pass`), side by side on the reader's threads; then the hidden
-        states are padded into one batch for the top.
+        Each pair runs alone (`base_pass`), side by side on the reader's threads.
         """
-        import numpy as np
 
         def run(sentence: str) -> tuple[float, Any]:
             return base_pass(self.base, self.tokenizer, self._hidden, question, sentence)
 
         runs = self._pairs.map(run, sentences)
-        hidden, mask = padded([h for _, h in runs])
-        return np.array([logit for logit, _ in runs], dtype=np.float32), hidden, mask
+        return BasePasses(tuple(float(logit) for logit, _ in runs), tuple(h for _, h in runs))
 
     def relevance(self, question: str, sentences: Sequence[str]) -> list[float]:
         """The base cross-encoder's relevance logits alone (the reader's top is not run)."""
-        return [float(x) for x in self.hidden(question, sentences)[0]] if sentences else []
+        return list(self.base_passes(question, sentences).relevance) if sentences else []
 
     def top_logits(self, hidden: Any, attention_mask: Any) -> list[float]:
         """The reader's logits from the bottom's hidden states."""
         out = self.top.run(None, {"hidden": hidden, "attention_mask": attention_mask})[0]
         return [float(x) for x in out.reshape(-1)]
 
+    def read(self, passes: BasePasses, which: Sequence[int] | None = None) -> list[float]:
+        """The reader's probabilities for the pairs of `passes` (those at the indices `which`, in that
+        order), their hidden states padded into one batch for the top (float32: the batch does not
+        change a pair's output)."""
+        states = passes.states if which is None else [passes.states[i] for i in which]
+        if not states:
+            return []
+        return [_sigmoid(x) for x in self.top_logits(*padded(states))]
+
     def scores(self, question: str, sentences: Sequence[str]) -> ReaderScores:
-        """Relevance logits and reader probabilities for every sentence, in one batch."""
+        """Relevance logits and reader probabilities for every sentence."""
         if not sentences:
             return ReaderScores((), ())
-        relevance, hidden, mask = self.hidden(question, sentences)
-        probability = tuple(_sigmoid(x) for x in self.top_logits(hidden, mask))
-        return ReaderScores(tuple(float(x) for x in relevance), probability)
+        passes = self.base_passes(question, sentences)
+        return ReaderScores(passes.relevance, tuple(self.read(passes)))
 
     def score(self, question: str, sentences: Sequence[str]) -> list[float]:
         """The probability that each sentence states the answer to `question`."""
         return list(self.scores(question, sentences).probability)
+
+
+def most_relevant(relevance: Sequence[float], limit: int) -> list[int]:
+    """The indices of the `limit` highest relevance logits, in their original order (all for 0).
+
+    >>> most_relevant([0.5, 2.0, -1.0, 1.0], 2)
+    [1, 3]
+    >>> most_relevant([0.5, 2.0], 0)
+    [0, 1]
+    """
+    if limit <= 0 or limit >= len(relevance):
+        return list(range(len(relevance)))
+    best = sorted(range(len(relevance)), key=lambda i: (-relevance[i], i))[:limit]
+    return sorted(best)
 
 
 class ReaderRelevance:

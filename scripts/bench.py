@@ -647,8 +647,8 @@ def pairs_run(repeats: int) -> None:
             lambda: side.score(question, sentences[:20]),
         ),
         "reader bottom, 20 pairs": (
-            lambda: reader_in_turn.hidden(question, sentences[:20]),
-            lambda: reader_side.hidden(question, sentences[:20]),
+            lambda: reader_in_turn.base_passes(question, sentences[:20]),
+            lambda: reader_side.base_passes(question, sentences[:20]),
         ),
     }
     pairs = [(f"What does sentence {i} of {k} say?", s) for k in range(4) for i, s in enumerate(sentences)]

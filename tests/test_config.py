@@ -97,6 +97,7 @@ def test_settings_are_frozen_and_replace_returns_a_changed_copy() -> None:
         ({"ASSISTANT_BACKEND": "foo"}, "ASSISTANT_BACKEND=foo: choose one of extractive, openai, llamacpp"),
         ({"ASSISTANT_TOP_K": "-1"}, "ASSISTANT_TOP_K=-1: must be at least 1"),
         ({"ASSISTANT_FUSION": "sum"}, "ASSISTANT_FUSION=sum: choose one of rrf, convex"),
+        ({"ASSISTANT_READER_SENTENCES": "-2"}, "ASSISTANT_READER_SENTENCES=-2: must be 0 (all) or more"),
         ({"ASSISTANT_ANSWER_CHECKS": "maybe"}, "ASSISTANT_ANSWER_CHECKS='maybe' is not a valid bool"),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -125,13 +126,25 @@ def test_how_many_without_a_number_next_to_the_counted_thing_is_a_refusal() -> N
 
 
 class FakeReader:
-    """Probability 0.9 for sentences holding '81 days', else 0.02; relevance from FakeScorer."""
+    """Probability 0.9 for sentences holding '81 days', else 0.02; relevance from FakeScorer.
 
-    def scores(self, question: str, sentences: Sequence[str]) -> object:
+    Its "hidden states" are the probabilities themselves, so `read` just hands them back.
+    """
+
+    def scores(self, question: str, sentences: Sequence[str]) -> Any:
         from assistant.reader import ReaderScores
 
         relevance = FakeScorer().score(question, sentences)
         return ReaderScores(tuple(relevance), tuple(0.9 if "81 days" in s else 0.02 for s in sentences))
+
+    def base_passes(self, question: str, sentences: Sequence[str]) -> Any:
+        from assistant.reader import BasePasses
+
+        scores = self.scores(question, sentences)
+        return BasePasses(scores.relevance, scores.probability)
+
+    def read(self, passes: Any, which: Sequence[int] | None = None) -> list[float]:
+        return [passes.states[i] for i in (range(len(passes.states)) if which is None else which)]
 
 
 def reader_backend(scoring: str, threshold: float = 0.05) -> ExtractiveBackend:
@@ -216,6 +229,25 @@ def test_reader_scoring_ranks_by_the_readers_probability() -> None:
 def test_the_reader_refuses_below_its_threshold() -> None:
     draft = reader_backend("reader", threshold=0.95).answer("How long was he detained?", [ALL], {"r": REVIEW})
     assert draft.refused and draft.closest
+
+
+def test_the_reader_reads_only_the_sentences_the_base_finds_most_relevant() -> None:
+    # FakeScorer's relevance counts question words: "detained ... 81 days" shares "detained" and
+    # "2011"; with room for one sentence, only it is read (and scored), the others are left out.
+    backend = ExtractiveBackend(
+        FakeScorer(),
+        FakeEmbedder(),
+        cross_only_model(),
+        reader=FakeReader(),  # type: ignore[arg-type]
+        scoring="reader",
+        reader_sentences=1,
+    )
+    ranked = backend.score_sentences("Was he detained in 2011?", [ALL], {"r": REVIEW})
+    assert [s.text for s in ranked] == ["Later in 2011 he disappeared and was detained for 81 days."]
+    assert ranked[0].reader_probability == 0.9
+    # 0 reads every candidate sentence.
+    everything = reader_backend("reader").score_sentences("Was he detained in 2011?", [ALL], {"r": REVIEW})
+    assert len(everything) == 4
 
 
 def test_reader_scoring_without_a_reader_or_an_unknown_scoring_is_an_error() -> None:

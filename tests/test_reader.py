@@ -339,6 +339,22 @@ def test_reader_relevance_stands_in_for_the_cross_encoder(reader: Reader) -> Non
 
 
 @needs_model
+def test_reading_some_pairs_gives_their_probabilities_as_reading_all(reader: Reader) -> None:
+    texts = [
+        "The seeds were hand-painted.",
+        "Ai was detained for 81 days without charge.",
+        "Directed by Alison Klayman, the film follows Ai for three years.",
+    ]
+    question = "How long was Ai held?"
+    passes = reader.base_passes(question, texts)
+    everything = reader.read(passes)
+    assert everything == pytest.approx(list(reader.scores(question, texts).probability), abs=1e-6)
+    # The top's float32 batch does not change a pair's output: a subset reads the same.
+    assert reader.read(passes, [2, 1]) == pytest.approx([everything[2], everything[1]], abs=1e-5)
+    assert reader.read(passes, []) == []
+
+
+@needs_model
 def test_half_stored_weights_are_widened_at_load(tmp_path: Path) -> None:
     import onnx
 
