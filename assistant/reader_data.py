@@ -128,6 +128,7 @@ def make_pairs(
     more_paraphrases_path: Path | None = None,
     wordnet_path: Path | None = None,
     synthetic_path: Path | None = None,
+    more_synthetic_path: Path | None = None,
 ) -> list[Pair]:
     """All pairs, deduplicated and shuffled with `seed`. `review_ids` keeps only those reviews' sentences.
 
@@ -140,7 +141,8 @@ def make_pairs(
     positive for the question's sentences, and with one word changed to a sister term ("directed" ->
     "produced") negative for those of its sentences that hold the word. With `synthetic_path`
     (eval/train_synthetic.jsonl), the questions of invented reviews are asked against their own
-    sentences (`reader_synthetic.synthetic_pairs`).
+    sentences (`reader_synthetic.synthetic_pairs`); `more_synthetic_path` adds those of a later round
+    (eval/train_synthetic_more.jsonl) after them.
     """
     rng = random.Random(seed)
     wordnet = load_wordnet(wordnet_path)
@@ -248,7 +250,7 @@ def make_pairs(
                 add(para, s, 0, "paraphrase_paragraph")
             for s in top_overlap(para, sentences, keep | pos_texts, 4):
                 add(para, s, 0, "paraphrase_lexical")
-    synthetic_pairs(load_synthetic(synthetic_path), rng, add)
+    synthetic_pairs(load_synthetic(synthetic_path) + load_synthetic(more_synthetic_path), rng, add)
 
     unique: dict[tuple[str, str], Pair] = {}
     for p in pairs:

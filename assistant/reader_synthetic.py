@@ -5,8 +5,10 @@ The review corpus has about 90 sentences, so a reader trained on it alone learns
 synthetic reviews bring other people, roles, dates, numbers and places, asked about in other words
 (and near-miss questions they do not answer), so the reader has to read the sentence to score it.
 One JSON object per line: `doc_id`, `title`, `text`, and `questions`, each with `kind` ("paraphrase",
-"fact" or "unanswerable"), `question`, `answers` and `evidence` (the answering sentence, copied from
-`text`).
+"fact", "relational", "yes_no", "follow_up" or "unanswerable"), `question`, `answers`, `evidence` (the
+answering sentence, copied from `text`) and, for a follow-up, `history` (the earlier turn, as
+[question, answer] pairs): such a question is asked as the assistant asks it, made standalone by
+`conversation.condense`.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chunking import split_sentences
+from .conversation import condense
 from .reader_sources import Sentence, top_overlap
 
 SYNTHETIC = Path("eval/train_synthetic.jsonl")
-ANSWERABLE = frozenset({"paraphrase", "fact"})
+# The third round (relations asked from the other side, yes/no questions, follow-ups), kept in its own
+# file so the pairs of SYNTHETIC, and the shipped reader's data hash, stay as they were.
+MORE_SYNTHETIC = Path("eval/train_synthetic_more.jsonl")
+ANSWERABLE = frozenset({"paraphrase", "fact", "relational", "yes_no", "follow_up"})
 # A synthetic review must not be about the film: the reader would learn facts from invented text.
 ABOUT_THE_FILM = re.compile(r"\b(?:Ai Weiwei|Weiwei|Klayman|Never Sorry)\b", re.IGNORECASE)
 
@@ -33,6 +39,12 @@ class SyntheticQuestion:
     question: str
     answers: tuple[str, ...]
     evidence: tuple[str, ...]
+    history: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def asked(self) -> str:
+        """The question as the reader reads it: with its earlier turn when it is a follow-up."""
+        return condense(self.question, self.history).text if self.history else self.question
 
 
 @dataclass(frozen=True)
@@ -58,6 +70,7 @@ def load_synthetic(path: Path | None) -> list[SyntheticDoc]:
                     str(q["question"]),
                     tuple(str(a) for a in q.get("answers") or ()),
                     tuple(str(e) for e in q.get("evidence") or ()),
+                    tuple((str(turn[0]), str(turn[1])) for turn in q.get("history") or ()),
                 )
                 for q in row["questions"]
             )
@@ -105,20 +118,20 @@ def synthetic_pairs(
             if answerable and not pos:
                 continue
             for s in pos:
-                add(q.question, s, 1, f"synthetic_{q.kind}")
+                add(q.asked, s, 1, f"synthetic_{q.kind}")
             used = {s.text for s in pos} | {s.text for s in sentences if _holds_answer(s, q.answers, 4)}
             near = [
                 s for s in sentences if s.text not in used and any(abs(s.index - p.index) == 1 for p in pos)
             ]
             for s in near:
-                add(q.question, s, 0, "synthetic_neighbour")
+                add(q.asked, s, 0, "synthetic_neighbour")
             used |= {s.text for s in near}
-            for s in top_overlap(q.question, sentences, used, 4 if answerable else 6):
-                add(q.question, s, 0, "synthetic_lexical" if answerable else "synthetic_unanswerable")
+            for s in top_overlap(q.asked, sentences, used, 4 if answerable else 6):
+                add(q.asked, s, 0, "synthetic_lexical" if answerable else "synthetic_unanswerable")
                 used.add(s.text)
             rest = [s for s in sentences if s.text not in used]
             for s in rng.sample(rest, min(2, len(rest))):
-                add(q.question, s, 0, "synthetic_random")
+                add(q.asked, s, 0, "synthetic_random")
 
 
 def _holds_answer(sentence: Sentence, answers: Sequence[str], shortest: int) -> bool:

@@ -58,7 +58,7 @@ from assistant.reader_data import (  # noqa: E402
     load_train_questions,
     make_pairs,
 )
-from assistant.reader_synthetic import SYNTHETIC  # noqa: E402
+from assistant.reader_synthetic import MORE_SYNTHETIC, SYNTHETIC  # noqa: E402
 from assistant.reranking import PairRunner, open_tokenizer, packaged_reranker_dir  # noqa: E402
 
 MAX_LENGTH = 128
@@ -232,6 +232,12 @@ def main() -> None:
         "written by helpers from eval/briefs/synthetic_brief.md)",
     )
     parser.add_argument(
+        "--more-synthetic",
+        type=Path,
+        help=f"also the invented reviews of a later round (e.g. {MORE_SYNTHETIC}: relations, yes/no "
+        "questions and follow-ups), after those of --synthetic",
+    )
+    parser.add_argument(
         "--teachers",
         type=Path,
         nargs="+",
@@ -278,6 +284,7 @@ def main() -> None:
             more_paraphrases_path=args.more_paraphrases,
             wordnet_path=args.wordnet,
             synthetic_path=args.synthetic,
+            more_synthetic_path=args.more_synthetic,
         )
         for seed in seeds
     }
@@ -370,6 +377,7 @@ def main() -> None:
             "generated": str(GENERATED) if args.with_generated else None,
             "wordnet": args.wordnet and str(args.wordnet),
             "synthetic": args.synthetic and str(args.synthetic),
+            "more_synthetic": args.more_synthetic and str(args.more_synthetic),
         },
         "data_sha256": sha,
         "member_data_sha256": {str(k): v for k, v in member_sha.items()},

@@ -71,11 +71,12 @@ def test_more_paraphrases_join_those_of_the_shipped_file(pairs: list[Pair], tmp_
 def test_synthetic_reviews_add_their_own_pairs_and_keep_the_rest(pairs: list[Pair], tmp_path: Path) -> None:
     text = "Harbour Lights follows the painter Mara Vell. It was directed by Tomas Reid. She lives in Porto."
     question = {"kind": "fact", "question": "Who directed Harbour Lights?", "answers": ["Tomas Reid"]}
+    question_evidence = "It was directed by Tomas Reid."
     doc = {
         "doc_id": "syn-x-01",
         "title": "t",
         "text": text,
-        "questions": [{**question, "evidence": ["It was directed by Tomas Reid."]}],
+        "questions": [{**question, "evidence": [question_evidence]}],
     }
     synthetic = tmp_path / "synthetic.jsonl"
     synthetic.write_text(json.dumps(doc) + "\n", encoding="utf-8")
@@ -86,6 +87,26 @@ def test_synthetic_reviews_add_their_own_pairs_and_keep_the_rest(pairs: list[Pai
     assert ("It was directed by Tomas Reid.", 1) in added and any(label == 0 for _, label in added)
     assert {(p.question, p.sentence, p.label) for p in pairs} <= {
         (p.question, p.sentence, p.label) for p in widened
+    }
+    # A later round's file adds its reviews after these, and leaves these pairs as they were.
+    later = tmp_path / "more.jsonl"
+    other = {
+        **question,
+        "question": "Who made Harbour Lights?",
+        "evidence": ["It was directed by Tomas Reid."],
+    }
+    later.write_text(json.dumps({**doc, "doc_id": "syn-y-01", "questions": [other]}) + "\n", encoding="utf-8")
+    both = make_pairs(
+        13,
+        corpus_dir=CORPUS,
+        questions_path=TRAIN,
+        paraphrases_path=PARAPHRASES,
+        synthetic_path=synthetic,
+        more_synthetic_path=later,
+    )
+    assert {p.review_id for p in both} >= {"syn-x-01", "syn-y-01"}
+    assert {(p.question, p.sentence, p.label) for p in widened} <= {
+        (p.question, p.sentence, p.label) for p in both
     }
 
 

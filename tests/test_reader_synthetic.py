@@ -99,6 +99,35 @@ def test_a_malformed_line_names_its_file_and_line(tmp_path: Path) -> None:
         load_synthetic(path)
 
 
+def test_a_follow_up_is_read_with_its_earlier_turn(tmp_path: Path) -> None:
+    # The reader sees a follow-up as the assistant asks it: the question, then the earlier turn.
+    follow_up = {
+        "kind": "follow_up",
+        "question": "How long was she at sea?",
+        "answers": ["40 days"],
+        "evidence": ["Vell spent 40 days at sea in 1998."],
+        "history": [["Who does Harbour Lights follow?", "The painter Mara Vell."]],
+    }
+    path = write(tmp_path, {**DOC, "questions": [follow_up]})
+    asked = "How long was she at sea? (Who does Harbour Lights follow? The painter Mara Vell.)"
+    assert load_synthetic(path)[0].questions[0].asked == asked
+    found = pairs_of(path)
+    assert (asked, "Vell spent 40 days at sea in 1998.", 1, "synthetic_follow_up") in found
+    assert {q for q, *_ in found} == {asked}
+
+
+@pytest.mark.parametrize("kind", ["relational", "yes_no"])
+def test_relational_and_yes_no_questions_are_answerable(tmp_path: Path, kind: str) -> None:
+    question = {
+        "kind": kind,
+        "question": "Was Tomas Reid the director?",
+        "answers": ["directed by Tomas Reid"],
+        "evidence": ["It was directed by Tomas Reid."],
+    }
+    found = pairs_of(write(tmp_path, {**DOC, "questions": [question]}))
+    assert ("Was Tomas Reid the director?", "It was directed by Tomas Reid.", 1, f"synthetic_{kind}") in found
+
+
 def test_no_path_no_reviews() -> None:
     assert load_synthetic(None) == []
 
