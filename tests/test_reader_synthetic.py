@@ -12,6 +12,7 @@ from assistant.reader_sources import Sentence
 from assistant.reader_synthetic import (
     ABOUT_THE_FILM,
     ANSWERABLE,
+    MORE_SYNTHETIC,
     SYNTHETIC,
     doc_sentences,
     load_synthetic,
@@ -132,11 +133,13 @@ def test_no_path_no_reviews() -> None:
     assert load_synthetic(None) == []
 
 
-def test_the_shipped_synthetic_reviews_are_usable_and_never_about_the_film() -> None:
-    docs = load_synthetic(Path(__file__).resolve().parents[1] / SYNTHETIC)
-    assert len(docs) >= 80
+@pytest.mark.parametrize(("name", "least"), [(SYNTHETIC, 80), (MORE_SYNTHETIC, 60)])
+def test_the_shipped_synthetic_reviews_are_usable_and_never_about_the_film(name: Path, least: int) -> None:
+    docs = load_synthetic(Path(__file__).resolve().parents[1] / name)
+    assert len(docs) >= least
     for doc in docs:
         assert not ABOUT_THE_FILM.search(doc.text), doc.doc_id
         sentences = doc_sentences(doc)
         for q in doc.questions:
             assert (q.kind in ANSWERABLE) == bool(positives(q, doc, sentences)), (doc.doc_id, q.question)
+            assert bool(q.history) >= (q.kind == "follow_up"), (doc.doc_id, q.question)
