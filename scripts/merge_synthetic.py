@@ -1,6 +1,8 @@
 """Merge helper-written synthetic reviews into eval/train_synthetic.jsonl, keeping only usable questions.
 
     .venv/bin/python scripts/merge_synthetic.py /tmp/synth/{a,b,c,d,e,f}.jsonl
+    .venv/bin/python scripts/merge_synthetic.py /tmp/synth3/{m,n,o,p,q,r}.jsonl \
+        --out eval/train_synthetic_more.jsonl
 
 The helpers' brief is eval/briefs/synthetic_brief.md. A review that names the film or its people is
 dropped whole (the reader must not learn facts about the film from invented text); an answerable
