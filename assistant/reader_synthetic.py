@@ -113,25 +113,26 @@ def synthetic_pairs(
     for doc in docs:
         sentences = doc_sentences(doc)
         for q in doc.questions:
+            asked = q.asked  # a follow-up is condensed once, not once a pair
             answerable = q.kind in ANSWERABLE
             pos = positives(q, doc, sentences) if answerable else []
             if answerable and not pos:
                 continue
             for s in pos:
-                add(q.asked, s, 1, f"synthetic_{q.kind}")
+                add(asked, s, 1, f"synthetic_{q.kind}")
             used = {s.text for s in pos} | {s.text for s in sentences if _holds_answer(s, q.answers, 4)}
             near = [
                 s for s in sentences if s.text not in used and any(abs(s.index - p.index) == 1 for p in pos)
             ]
             for s in near:
-                add(q.asked, s, 0, "synthetic_neighbour")
+                add(asked, s, 0, "synthetic_neighbour")
             used |= {s.text for s in near}
-            for s in top_overlap(q.asked, sentences, used, 4 if answerable else 6):
-                add(q.asked, s, 0, "synthetic_lexical" if answerable else "synthetic_unanswerable")
+            for s in top_overlap(asked, sentences, used, 4 if answerable else 6):
+                add(asked, s, 0, "synthetic_lexical" if answerable else "synthetic_unanswerable")
                 used.add(s.text)
             rest = [s for s in sentences if s.text not in used]
             for s in rng.sample(rest, min(2, len(rest))):
-                add(q.asked, s, 0, "synthetic_random")
+                add(asked, s, 0, "synthetic_random")
 
 
 def _holds_answer(sentence: Sentence, answers: Sequence[str], shortest: int) -> bool:
