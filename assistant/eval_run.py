@@ -232,6 +232,8 @@ def _diff_settings(run: EvalRun, runs: Sequence[EvalRun]) -> dict[str, str]:
         "backend",
         "top_k",
         "reader_sentences",
+        "wide_passages",
+        "wide_threshold",
         "candidates",
         "fusion",
         "fusion_weight",

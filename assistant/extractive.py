@@ -46,6 +46,8 @@ class ScoredSentence:
     # The two opinions `score` is made of (None when not computed).
     feature_probability: float | None = None
     reader_probability: float | None = None
+    # Where the first retrieved passage holding it stood among the hits (0 = the top passage).
+    passage: int = 0
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,12 @@ def candidate_sentences(hits: Sequence[Hit], reviews: Mapping[str, Review]) -> l
     return found
 
 
+def first_passage(hits: Sequence[Hit], review_id: str, span: Span) -> int:
+    """The position of the first hit that holds `span` whole (len(hits) when none does)."""
+    inside = (h.review_id == review_id and h.start <= span.start and span.end <= h.end for h in hits)
+    return next((i for i, found in enumerate(inside) if found), len(hits))
+
+
 class ExtractiveBackend:
     """Answers in the reviews' own words: the sentences most likely to answer, a short span when typed.
 
@@ -108,7 +116,9 @@ class ExtractiveBackend:
     (`evidence.py`) through the answerability model, from the reader (`reader.py`), or both, as
     `scoring` says. The answer is the most probable sentence at or above `threshold` that holds the
     asked type of thing and the question's verb (with `checks`; without, the most probable one); when
-    there is none, the backend refuses.
+    there is none, the backend refuses. With `near_passages` set, a sentence found only in the
+    passages after the first `near_passages` (per question part) counts only at `wide_threshold`:
+    a wider pool for recall, held to a stricter bar where retrieval was less sure.
     """
 
     name = "extractive"
@@ -128,6 +138,8 @@ class ExtractiveBackend:
         checks: bool = True,
         context: bool = False,
         reader_sentences: int = 0,
+        near_passages: int | None = None,
+        wide_threshold: float = 1.0,
     ):
         if scoring not in SCORINGS:
             raise ValueError(f"unknown sentence scoring {scoring!r}; choose one of {', '.join(SCORINGS)}")
@@ -141,6 +153,8 @@ class ExtractiveBackend:
         self.checks = checks
         self.context = context
         self.reader_sentences = reader_sentences
+        self.near_passages = near_passages
+        self.wide_threshold = wide_threshold
         self.embedder = embedder
         self.model = model
         self.threshold = model.threshold if threshold is None else threshold
@@ -183,7 +197,8 @@ class ExtractiveBackend:
         scored = []
         for (rid, span), text, f, r in zip(candidates, texts, rows, read, strict=True):
             p = self.model.probability(f)
-            scored.append(ScoredSentence(rid, span, text, combine(self.scoring, p, r), f, p, r))
+            score = combine(self.scoring, p, r)
+            scored.append(ScoredSentence(rid, span, text, score, f, p, r, first_passage(hits, rid, span)))
         return sorted(scored, key=lambda s: -s.score)
 
     def _read_in_context(
@@ -213,10 +228,10 @@ class ExtractiveBackend:
         the asked type marked **like this**.
         """
         standalone = as_standalone(question)
-        picks = [
-            self._pick(Standalone(part, standalone.context), hits, reviews)
-            for part in question_parts(standalone.question)
-        ]
+        parts = question_parts(standalone.question)
+        # The parts' passages come interleaved (`retrieve_parts`): the first near_passages of each lead.
+        near = len(hits) if self.near_passages is None else self.near_passages * len(parts)
+        picks = [self._pick(Standalone(part, standalone.context), hits, reviews, near) for part in parts]
         answered = [pick for pick in picks if pick.chosen]
         if not answered:
             closest = tuple(_cite(i, s, reviews) for i, s in enumerate(picks[0].ranked[:2], start=1))
@@ -245,14 +260,22 @@ class ExtractiveBackend:
         citations = tuple(_cite(i, s, reviews) for i, s in enumerate(cited, start=1))
         return Draft(text=" ".join(pieces), citations=citations, refused=False)
 
-    def _pick(self, question: Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review]) -> Pick:
-        """Score the sentences for one question and choose the answering ones (none: refuse)."""
+    def _pick(
+        self, question: Standalone, hits: Sequence[Hit], reviews: Mapping[str, Review], near: int
+    ) -> Pick:
+        """Score the sentences for one question and choose the answering ones (none: refuse).
+
+        A sentence from beyond the first `near` hits is a candidate only at `wide_threshold`."""
         ranked = self.score_sentences(question, hits, reviews)
         asked = question.question
         kind = question_type(asked)
         # A follow-up's answer must say something the chat has not: "What did he do about it?" is
         # not answered by the sentence the last answer came from.
-        fresh = [s for s in ranked if not restates(s.text, question.context)]
+        fresh = [
+            s
+            for s in ranked
+            if not restates(s.text, question.context) and (s.passage < near or s.score >= self.wide_threshold)
+        ]
         best = next((s for s in fresh if s.score < self.threshold or self._passes(s, kind, asked)), None)
         if best is None or best.score < self.threshold:
             return Pick(asked, tuple(ranked), ())
@@ -378,4 +401,6 @@ def from_settings(settings: Any, models: Any, reader: Reader | None) -> Extracti
         checks=settings.answer_checks,
         context=settings.reader_context,
         reader_sentences=settings.reader_sentences,
+        near_passages=settings.top_k if settings.wide_passages else None,
+        wide_threshold=settings.wide_threshold,
     )

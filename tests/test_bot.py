@@ -76,9 +76,11 @@ def test_bad_questions_raise_question_error(bot: Assistant) -> None:
 
 
 def test_with_settings_shares_models_and_changes_answering(bot: Assistant) -> None:
-    wider = bot.with_settings(top_k=8)
+    wider = bot.with_settings(top_k=8, wide_passages=0)
     assert wider.models is bot.models and wider.settings.top_k == 8 and bot.settings.top_k != 8
     assert len(wider.ask("How long was Ai Weiwei detained?").passages) == 8
+    # The offline backend also reads `wide_passages` more (at its stricter threshold).
+    assert len(wider.with_settings(wide_passages=3).ask("How long was Ai Weiwei detained?").passages) == 11
 
 
 def test_an_answerability_model_file_from_the_settings_is_used(bot: Assistant, tmp_path: Path) -> None:

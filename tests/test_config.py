@@ -98,6 +98,8 @@ def test_settings_are_frozen_and_replace_returns_a_changed_copy() -> None:
         ({"ASSISTANT_TOP_K": "-1"}, "ASSISTANT_TOP_K=-1: must be at least 1"),
         ({"ASSISTANT_FUSION": "sum"}, "ASSISTANT_FUSION=sum: choose one of rrf, convex"),
         ({"ASSISTANT_READER_SENTENCES": "-2"}, "ASSISTANT_READER_SENTENCES=-2: must be 0 (all) or more"),
+        ({"ASSISTANT_WIDE_PASSAGES": "-1"}, "ASSISTANT_WIDE_PASSAGES=-1: must be 0 (off) or more"),
+        ({"ASSISTANT_WIDE_THRESHOLD": "1.5"}, "ASSISTANT_WIDE_THRESHOLD=1.5: must be between 0 and 1"),
         ({"ASSISTANT_ANSWER_CHECKS": "maybe"}, "ASSISTANT_ANSWER_CHECKS='maybe' is not a valid bool"),
     ],
 )

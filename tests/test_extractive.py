@@ -13,7 +13,7 @@ from assistant.answerability import AnswerabilityModel
 from assistant.answering import Draft
 from assistant.corpus import Review
 from assistant.evidence import FEATURE_NAMES
-from assistant.extractive import ExtractiveBackend, candidate_sentences, previous_sentence
+from assistant.extractive import ExtractiveBackend, candidate_sentences, first_passage, previous_sentence
 from assistant.retrieval import Hit
 
 TEXT = (
@@ -248,6 +248,45 @@ def test_the_reader_reads_only_the_sentences_the_base_finds_most_relevant() -> N
     # 0 reads every candidate sentence.
     everything = reader_backend("reader").score_sentences("Was he detained in 2011?", [ALL], {"r": REVIEW})
     assert len(everything) == 4
+
+
+FIRST = Hit("r:0", "r", 0, TEXT.index("Later"), TEXT[: TEXT.index("Later")], 1.0)
+DETAINED = Hit("r:1", "r", TEXT.index("Later"), TEXT.index(" He lived"), "", 0.5)
+
+
+def wide_backend(wide_threshold: float) -> ExtractiveBackend:
+    """Only the first passage is near; a sentence found only after it needs `wide_threshold`."""
+    return ExtractiveBackend(
+        FakeScorer(),
+        FakeEmbedder(),
+        cross_only_model(),
+        threshold=0.5,
+        reader=FakeReader(),  # type: ignore[arg-type]
+        scoring="reader",
+        near_passages=1,
+        wide_threshold=wide_threshold,
+    )
+
+
+def test_first_passage_is_where_a_sentence_was_first_retrieved() -> None:
+    spans = {REVIEW.text[s.start : s.end]: s for _, s in candidate_sentences([ALL], {"r": REVIEW})}
+    detained = spans["Later in 2011 he disappeared and was detained for 81 days."]
+    assert first_passage([FIRST, DETAINED, ALL], "r", detained) == 1
+    assert first_passage([ALL, DETAINED], "r", detained) == 0
+    assert first_passage([FIRST], "r", detained) == 1  # in none of them: after them all
+    assert first_passage([DETAINED], "other-review", detained) == 1
+
+
+def test_a_sentence_from_the_wider_passages_must_clear_the_wide_threshold() -> None:
+    question, reviews = "How long was he detained?", {"r": REVIEW}
+    # The answer (0.9) sits only in the second passage: it counts at 0.85, not at 0.95 ...
+    assert "81 days" in wide_backend(0.85).answer(question, [FIRST, DETAINED], reviews).text
+    assert wide_backend(0.95).answer(question, [FIRST, DETAINED], reviews).refused
+    # ... and at the plain threshold once its passage is among the near ones.
+    assert not wide_backend(0.95).answer(question, [DETAINED, FIRST], reviews).refused
+    # A compound question's parts each bring near passages (interleaved by `retrieve_parts`).
+    both = "How long was he detained, and who directed it?"
+    assert "81 days" in wide_backend(0.95).answer(both, [FIRST, DETAINED], reviews).text
 
 
 def test_reader_scoring_without_a_reader_or_an_unknown_scoring_is_an_error() -> None:
