@@ -213,8 +213,7 @@ class Assistant:
             retrieve=self._retrieve,
             backend=backend,
             reviews=self.reviews,
-            top_k=self.settings.top_k
-            + (self.settings.wide_passages if self.settings.backend == "extractive" else 0),
+            top_k=self.settings.passages,
             max_question_chars=self.settings.max_question_chars,
             condense=backend.condense,
             known_words=self.known_words,

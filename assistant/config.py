@@ -161,6 +161,16 @@ class Settings:
         """Return a copy with some fields changed (checked like any other settings)."""
         return dataclasses.replace(self, **changes)
 
+    @property
+    def passages(self) -> int:
+        """Passages retrieved per question (part): `top_k`, and `wide_passages` more for the
+        extractive backend, which holds their sentences to `wide_threshold`.
+
+        >>> Settings().passages, Settings(backend="openai").passages
+        (12, 5)
+        """
+        return self.top_k + (self.wide_passages if self.backend == "extractive" else 0)
+
 
 class SettingsError(ValueError):
     """A setting has a value the assistant cannot use; the message names it and the choices."""

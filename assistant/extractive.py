@@ -265,7 +265,8 @@ class ExtractiveBackend:
     ) -> Pick:
         """Score the sentences for one question and choose the answering ones (none: refuse).
 
-        A sentence from beyond the first `near` hits is a candidate only at `wide_threshold`."""
+        A sentence from beyond the first `near` hits is a candidate only at `wide_threshold`.
+        """
         ranked = self.score_sentences(question, hits, reviews)
         asked = question.question
         kind = question_type(asked)
