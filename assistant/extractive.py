@@ -89,9 +89,14 @@ def with_context(probability: Sequence[float], windows: Mapping[int, float]) -> 
 
 def candidate_sentences(hits: Sequence[Hit], reviews: Mapping[str, Review]) -> list[tuple[str, Span]]:
     """Return the distinct review sentences that overlap the retrieved passages, in hit order."""
+    return [(review_id, span) for review_id, span, _ in located_sentences(hits, reviews)]
+
+
+def located_sentences(hits: Sequence[Hit], reviews: Mapping[str, Review]) -> list[tuple[str, Span, int]]:
+    """`candidate_sentences`, each with the position of the first hit that holds it whole."""
     seen: set[tuple[str, int]] = set()
-    found: list[tuple[str, Span]] = []
-    for hit in hits:
+    found: list[tuple[str, Span, int]] = []
+    for at, hit in enumerate(hits):
         review = reviews.get(hit.review_id)
         if review is None:
             continue
@@ -99,14 +104,8 @@ def candidate_sentences(hits: Sequence[Hit], reviews: Mapping[str, Review]) -> l
             inside = span.start >= hit.start and span.end <= hit.end
             if inside and (hit.review_id, span.start) not in seen:
                 seen.add((hit.review_id, span.start))
-                found.append((hit.review_id, span))
+                found.append((hit.review_id, span, at))
     return found
-
-
-def first_passage(hits: Sequence[Hit], review_id: str, span: Span) -> int:
-    """The position of the first hit that holds `span` whole (len(hits) when none does)."""
-    inside = (h.review_id == review_id and h.start <= span.start and span.end <= h.end for h in hits)
-    return next((i for i, found in enumerate(inside) if found), len(hits))
 
 
 class ExtractiveBackend:
@@ -173,9 +172,11 @@ class ExtractiveBackend:
 
         The models read the question with its chat context; the word features, the question alone.
         """
-        candidates = candidate_sentences(hits, reviews)
-        if not candidates:
+        located = located_sentences(hits, reviews)
+        if not located:
             return []
+        candidates = [(rid, span) for rid, span, _ in located]
+        passages = [at for _, _, at in located]
         texts = [reviews[rid].text[s.start : s.end] for rid, s in candidates]
         standalone = as_standalone(question)
         asked, question = standalone.question, standalone.text
@@ -185,6 +186,7 @@ class ExtractiveBackend:
             # The top reads only the sentences the base finds most relevant (`reader_sentences`).
             keep = most_relevant(passes.relevance, self.reader_sentences)
             candidates, texts = [candidates[i] for i in keep], [texts[i] for i in keep]
+            passages = [passages[i] for i in keep]
             cross, probability = [passes.relevance[i] for i in keep], self.reader.read(passes, keep)
             if self.context:
                 probability = self._read_in_context(question, candidates, texts, probability, reviews)
@@ -195,10 +197,9 @@ class ExtractiveBackend:
         bi = [float(v @ query) for v in self._embed_sentences(texts)]
         rows = sentence_features(asked, texts, cross, bi, self.vectors, self._term_stats(reviews))
         scored = []
-        for (rid, span), text, f, r in zip(candidates, texts, rows, read, strict=True):
+        for (rid, span), text, at, f, r in zip(candidates, texts, passages, rows, read, strict=True):
             p = self.model.probability(f)
-            score = combine(self.scoring, p, r)
-            scored.append(ScoredSentence(rid, span, text, score, f, p, r, first_passage(hits, rid, span)))
+            scored.append(ScoredSentence(rid, span, text, combine(self.scoring, p, r), f, p, r, at))
         return sorted(scored, key=lambda s: -s.score)
 
     def _read_in_context(

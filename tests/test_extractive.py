@@ -13,7 +13,7 @@ from assistant.answerability import AnswerabilityModel
 from assistant.answering import Draft
 from assistant.corpus import Review
 from assistant.evidence import FEATURE_NAMES
-from assistant.extractive import ExtractiveBackend, candidate_sentences, first_passage, previous_sentence
+from assistant.extractive import ExtractiveBackend, candidate_sentences, located_sentences, previous_sentence
 from assistant.retrieval import Hit
 
 TEXT = (
@@ -147,7 +147,7 @@ class FakeReader:
         return [passes.states[i] for i in (range(len(passes.states)) if which is None else which)]
 
 
-def reader_backend(scoring: str, threshold: float = 0.05) -> ExtractiveBackend:
+def reader_backend(scoring: str, threshold: float = 0.05, **options: Any) -> ExtractiveBackend:
     return ExtractiveBackend(
         FakeScorer(),
         FakeEmbedder(),
@@ -155,6 +155,7 @@ def reader_backend(scoring: str, threshold: float = 0.05) -> ExtractiveBackend:
         threshold=threshold,
         reader=FakeReader(),  # type: ignore[arg-type]
         scoring=scoring,
+        **options,
     )
 
 
@@ -234,14 +235,7 @@ def test_the_reader_refuses_below_its_threshold() -> None:
 def test_the_reader_reads_only_the_sentences_the_base_finds_most_relevant() -> None:
     # FakeScorer's relevance counts question words: "detained ... 81 days" shares "detained" and
     # "2011"; with room for one sentence, only it is read (and scored), the others are left out.
-    backend = ExtractiveBackend(
-        FakeScorer(),
-        FakeEmbedder(),
-        cross_only_model(),
-        reader=FakeReader(),  # type: ignore[arg-type]
-        scoring="reader",
-        reader_sentences=1,
-    )
+    backend = reader_backend("reader", reader_sentences=1)
     ranked = backend.score_sentences("Was he detained in 2011?", [ALL], {"r": REVIEW})
     assert [s.text for s in ranked] == ["Later in 2011 he disappeared and was detained for 81 days."]
     assert ranked[0].reader_probability == 0.9
@@ -256,25 +250,20 @@ DETAINED = Hit("r:1", "r", TEXT.index("Later"), TEXT.index(" He lived"), "", 0.5
 
 def wide_backend(wide_threshold: float) -> ExtractiveBackend:
     """Only the first passage is near; a sentence found only after it needs `wide_threshold`."""
-    return ExtractiveBackend(
-        FakeScorer(),
-        FakeEmbedder(),
-        cross_only_model(),
-        threshold=0.5,
-        reader=FakeReader(),  # type: ignore[arg-type]
-        scoring="reader",
-        near_passages=1,
-        wide_threshold=wide_threshold,
-    )
+    return reader_backend("reader", 0.5, near_passages=1, wide_threshold=wide_threshold)
 
 
-def test_first_passage_is_where_a_sentence_was_first_retrieved() -> None:
-    spans = {REVIEW.text[s.start : s.end]: s for _, s in candidate_sentences([ALL], {"r": REVIEW})}
-    detained = spans["Later in 2011 he disappeared and was detained for 81 days."]
-    assert first_passage([FIRST, DETAINED, ALL], "r", detained) == 1
-    assert first_passage([ALL, DETAINED], "r", detained) == 0
-    assert first_passage([FIRST], "r", detained) == 1  # in none of them: after them all
-    assert first_passage([DETAINED], "other-review", detained) == 1
+def test_a_sentence_is_located_at_the_first_passage_that_holds_it() -> None:
+    detained = "Later in 2011 he disappeared and was detained for 81 days."
+
+    def located(hits: list[Hit], reviews: dict[str, Review]) -> dict[str, int]:
+        return {reviews["r"].text[s.start : s.end]: at for _, s, at in located_sentences(hits, reviews)}
+
+    assert located([FIRST, DETAINED, ALL], {"r": REVIEW})[detained] == 1
+    assert located([ALL, DETAINED], {"r": REVIEW})[detained] == 0
+    assert detained not in located([FIRST], {"r": REVIEW})  # in none of them: not a candidate
+    other = Hit("o:1", "other-review", DETAINED.start, DETAINED.end, "", 0.5)
+    assert detained not in located([other], {"r": REVIEW, "other-review": Review("other-review", "O", "x")})
 
 
 def test_a_sentence_from_the_wider_passages_must_clear_the_wide_threshold() -> None:
